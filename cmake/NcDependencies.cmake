@@ -1,0 +1,58 @@
+# Finds every dependency and exposes two interface targets:
+#   nc_deps      what the library links (LibTorch, JSON, logging, and the enabled features)
+#   nc_cli_deps  what only the binary needs (CLI11)
+# The header-only libraries are found as installed packages (Debian) or, on a machine that has
+# only a PyTorch wheel, as bare header trees on CMAKE_PREFIX_PATH / CMAKE_INCLUDE_PATH
+# (scripts/device_check.sh carries them there).
+
+find_package(Torch REQUIRED)
+find_package(Threads REQUIRED)
+
+# An INTERFACE target for a header tree found by one of its headers.
+function(nc_header_only target header)
+  if(TARGET ${target})
+    return()
+  endif()
+  find_path(_nc_dir_${target} ${header} REQUIRED)
+  add_library(${target} INTERFACE IMPORTED GLOBAL)
+  set_target_properties(${target} PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${_nc_dir_${target}}"
+                                             INTERFACE_COMPILE_DEFINITIONS "${ARGN}")
+endfunction()
+
+find_package(nlohmann_json 3.9 QUIET)
+nc_header_only(nlohmann_json::nlohmann_json nlohmann/json.hpp)
+
+find_package(fmt QUIET)
+find_package(spdlog QUIET)
+if(TARGET spdlog::spdlog AND TARGET fmt::fmt)
+  set(NC_LOG_TARGETS spdlog::spdlog fmt::fmt)
+else()
+  nc_header_only(nc_fmt fmt/format.h FMT_HEADER_ONLY=1)
+  nc_header_only(nc_spdlog spdlog/spdlog.h SPDLOG_HEADER_ONLY=1 SPDLOG_FMT_EXTERNAL=1 FMT_HEADER_ONLY=1)
+  set(NC_LOG_TARGETS nc_spdlog nc_fmt)
+endif()
+
+add_library(nc_deps INTERFACE)
+# LibTorch through its imported target: its headers are system headers, warnings stay ours.
+target_link_libraries(nc_deps INTERFACE ${TORCH_LIBRARIES} nlohmann_json::nlohmann_json
+                      ${NC_LOG_TARGETS} Threads::Threads ${CMAKE_DL_LIBS})
+
+# CUDA builds of LibTorch (a PyTorch wheel) list CUDA libraries; Debian's CPU build does not.
+if(TORCH_CUDA_LIBRARIES OR TARGET torch_cuda)
+  set(NC_CUDA ON)
+  target_compile_definitions(nc_deps INTERFACE NC_CUDA=1)
+else()
+  set(NC_CUDA OFF)
+endif()
+message(STATUS "nc: LibTorch ${Torch_VERSION}, CUDA build: ${NC_CUDA}")
+
+if(NC_WITH_YAML)
+  find_package(yaml-cpp REQUIRED)
+  target_link_libraries(nc_deps INTERFACE yaml-cpp)
+  target_compile_definitions(nc_deps INTERFACE NC_WITH_YAML=1)
+endif()
+
+add_library(nc_cli_deps INTERFACE)
+find_package(CLI11 QUIET)
+nc_header_only(CLI11::CLI11 CLI/CLI.hpp)
+target_link_libraries(nc_cli_deps INTERFACE CLI11::CLI11)

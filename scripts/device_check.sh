@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The GPU check: builds nc's training core against the LibTorch inside a PyTorch wheel (CUDA) and
+# runs `nc version` plus CUDA tensor work, on a machine that has nothing else installed.
+#
+#   scripts/device_check.sh prepare   on the Debian machine: copies the header-only libraries
+#                                     (nlohmann-json, fmt, spdlog, CLI11) into .devdeps/include
+#                                     and the configs, as JSON, into .devdeps/configs
+#   scripts/device_check.sh run       on the GPU machine (carry .devdeps): build + checks;
+#                                     writes logs and results under ${OUT:-device-check-out}
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+prepare() {
+  rm -rf .devdeps && mkdir -p .devdeps/include .devdeps/configs
+  for d in nlohmann fmt spdlog CLI; do cp -r "/usr/include/$d" .devdeps/include/; done
+  local nc=${NC_BUILD_DIR:-build}/nc
+  for f in configs/*.yaml; do
+    "$nc" config show --json --config "$f" > ".devdeps/configs/$(basename "${f%.yaml}").json"
+  done
+  du -sh .devdeps
+}
+
+run() {
+  local out=${OUT:-device-check-out}
+  mkdir -p "$out"
+  exec > >(tee "$out/device_check.log") 2>&1
+  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv || true
+  local prefix
+  prefix=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
+  python3 -c 'import torch;print("wheel torch", torch.__version__, "cuda", torch.version.cuda)'
+  local gen=(-G "Unix Makefiles")
+  command -v ninja >/dev/null && gen=(-G Ninja)
+  cmake -S . -B build-gpu "${gen[@]}" -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_INCLUDE_PATH="$PWD/.devdeps/include" \
+    -DNC_WITH_YAML=OFF -DNC_WITH_TERM=OFF -DNC_WITH_VIDEO=OFF -DNC_WITH_GUI=OFF \
+    -DNC_WITH_OCR=OFF -DNC_WITH_SENTENCEPIECE=OFF -DNC_BUILD_TESTS=OFF
+  local t0=$SECONDS
+  cmake --build build-gpu -j "$(nproc)"
+  echo "device_check: core build took $((SECONDS - t0)) s"
+  ./build-gpu/nc version | tee "$out/version.txt"
+  ./build-gpu/nc bench gemm --config .devdeps/configs/tiny.json --set run.device=cuda \
+    --sizes 1024 4096 8192 --out "$out/gemm_cuda.json"
+  echo "device_check: done"
+}
+
+case "${1:-}" in
+  prepare) prepare ;;
+  run) run ;;
+  *) sed -n '2,10p' "$0"; exit 2 ;;
+esac

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Installs every Debian package nc needs (as root, or through sudo) and builds nc in Release
+# with CMake + Ninja (+ ccache when present). Idempotent; quiet unless something fails.
+#
+#   scripts/setup.sh                 install what is missing, configure, build
+#   scripts/setup.sh --no-build      install only
+#   NC_BUILD_DIR=dir scripts/setup.sh   build somewhere else than ./build
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  # toolchain
+  cmake ninja-build g++ ccache pkg-config
+  # LibTorch (CPU) and an optimized BLAS for it: without OpenBLAS, matrix products are ~30x slower
+  libtorch-dev libopenblas0-pthread libgloo-dev
+  # core: configs, JSON, logging, command line, tests
+  libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libgtest-dev
+  # terminal traces: emulation, glyph rendering, the default font, recording real casts
+  libvterm-dev libfreetype-dev fonts-dejavu-core asciinema
+  # video and images
+  libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libpng-dev
+  # OCR metrics
+  libtesseract-dev tesseract-ocr-eng
+  # tokenizer
+  libsentencepiece-dev
+  # desktop traces
+  libx11-dev libxtst-dev xvfb
+)
+
+BUILD=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-build) BUILD=0 ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    *) echo "setup.sh: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "setup.sh: run as root (or install sudo) to install: ${missing[*]}" >&2; exit 1; }
+    SUDO=sudo
+  fi
+  log=$(mktemp /tmp/nc-setup.XXXXXX.log)
+  echo "setup.sh: installing ${#missing[@]} package(s): ${missing[*]}"
+  if ! { $SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q \
+           --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    echo "setup.sh: package installation failed (full log: $log)" >&2
+    exit 1
+  fi
+  rm -f "$log"
+fi
+
+((BUILD)) || exit 0
+
+BUILD_DIR=${NC_BUILD_DIR:-build}
+mkdir -p "$BUILD_DIR"
+if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >"$BUILD_DIR/configure.log" 2>&1 || {
+    cat "$BUILD_DIR/configure.log" >&2; echo "setup.sh: cmake configure failed" >&2; exit 1; }
+fi
+start=$(date +%s)
+# Ninja prints a line per step; keep the log quiet unless the build fails.
+if ! cmake --build "$BUILD_DIR" -- -j"$(nproc)" >"$BUILD_DIR/build.log" 2>&1; then
+  grep -E "error|FAILED" -A3 "$BUILD_DIR/build.log" | head -n 60 >&2
+  echo "setup.sh: build failed (full log: $BUILD_DIR/build.log)" >&2
+  exit 1
+fi
+echo "setup.sh: built $BUILD_DIR/nc in $(( $(date +%s) - start )) s"

@@ -1,0 +1,32 @@
+#include "common.h"
+
+#include "nc/core/file_util.h"
+#include "nc/core/log.h"
+
+namespace nc::cli {
+
+void add_config_options(CLI::App* app, ConfigArgs& args, bool file_required) {
+  auto* opt = app->add_option("--config,-c", args.file, "config file (.yaml, .yml or .json)");
+  if (file_required) opt->required();
+  app->add_option("--set", args.overrides,
+                  "override a key, e.g. --set run.seed=3 (repeatable; applied after the file)")
+      ->take_all();
+}
+
+Config load_config(const ConfigArgs& args) {
+  return config::load<Config>(args.file, args.overrides);
+}
+
+void write_resolved_config(const std::string& dir, const Config& config) {
+  make_dirs(dir);
+  config::write_yaml(dir + "/config.yaml", config::to_json(config));
+}
+
+c10::Device setup_run(const Config& config) {
+  apply_threads(config.run.threads);
+  c10::Device device = pick_device(config.run.device);
+  log::debug("device {}", device.str());
+  return device;
+}
+
+}  // namespace nc::cli

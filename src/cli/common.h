@@ -1,0 +1,42 @@
+// What the subcommands share: registration, config options, the resolved-config file.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "nc/config.h"
+
+namespace nc::cli {
+
+// A runnable leaf of the command tree; main() runs the one that was parsed.
+struct Command {
+  CLI::App* app;
+  std::function<void()> run;
+};
+using Commands = std::vector<Command>;
+
+// `--config FILE` and repeatable `--set KEY=VALUE`.
+struct ConfigArgs {
+  std::string file;
+  std::vector<std::string> overrides;
+};
+void add_config_options(CLI::App* app, ConfigArgs& args, bool file_required = false);
+
+// Defaults < file < overrides; also returns the document for messages.
+Config load_config(const ConfigArgs& args);
+
+// Writes `dir/config.yaml` (the resolved config) beside a command's outputs.
+void write_resolved_config(const std::string& dir, const Config& config);
+
+// Applies run.threads and returns the chosen device.
+c10::Device setup_run(const Config& config);
+
+// One registration function per subcommand file.
+void add_version_command(CLI::App& app, Commands& commands);
+void add_config_command(CLI::App& app, Commands& commands);
+void add_bench_command(CLI::App& app, Commands& commands);
+
+}  // namespace nc::cli

@@ -45,15 +45,6 @@ const DTypeRow& row(DType dtype) {
   throw Error("internal: unknown safetensors dtype");
 }
 
-bool parse_dtype(const std::string& name, DType* out) {
-  for (const auto& r : kDTypes) {
-    if (name == r.name) {
-      *out = r.dtype;
-      return true;
-    }
-  }
-  return false;
-}
 
 // numel * elem_size without overflow; false when it overflows.
 bool byte_size(const std::vector<int64_t>& shape, size_t elem, uint64_t* out) {
@@ -72,9 +63,11 @@ TensorInfo parse_entry(const std::string& name, const Json& e, const std::string
   info.name = name;
   if (!e.contains("dtype") || !e["dtype"].is_string())
     throw Error("missing or non-string 'dtype'", where);
-  if (!parse_dtype(e["dtype"].get<std::string>(), &info.dtype))
+  auto dtype = dtype_from_name(e["dtype"].get<std::string>());
+  if (!dtype)
     throw Error("unsupported dtype '" + e["dtype"].get<std::string>() + "'", where,
                 "supported: F64 F32 F16 BF16 I64 I32 I16 I8 U8 BOOL");
+  info.dtype = *dtype;
   if (!e.contains("shape") || !e["shape"].is_array()) throw Error("missing 'shape' list", where);
   for (const auto& d : e["shape"]) {
     if (!d.is_number_integer() && !d.is_number_unsigned())
@@ -112,6 +105,12 @@ DType from_scalar_type(at::ScalarType type) {
   for (const auto& r : kDTypes)
     if (r.scalar == type) return r.dtype;
   throw Error(std::string("dtype ") + c10::toString(type) + " cannot be stored in safetensors");
+}
+
+std::optional<DType> dtype_from_name(const std::string& name) {
+  for (const auto& r : kDTypes)
+    if (name == r.name) return r.dtype;
+  return std::nullopt;
 }
 
 int64_t TensorInfo::numel() const {

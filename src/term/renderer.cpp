@@ -40,6 +40,11 @@ TerminalGeometry Renderer::geometry(int cols, int rows) const {
   return g;
 }
 
+void Renderer::set_output_size(int width, int height) {
+  options_.width = width;
+  options_.height = height;
+}
+
 std::pair<int, int> Renderer::output_size(int cols, int rows) const {
   if (options_.width > 0 && options_.height > 0) return {options_.width, options_.height};
   TerminalGeometry g = geometry(cols, rows);

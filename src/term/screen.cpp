@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "nc/core/error.h"
+#include "nc/core/utf8.h"
 
 namespace nc::term {
 namespace {
@@ -31,24 +32,6 @@ Color convert(const VTermColor& c) {
     out.b = c.rgb.blue;
   }
   return out;
-}
-
-void append_utf8(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
 }
 
 }  // namespace
@@ -174,7 +157,7 @@ std::string Screen::line(int row) const {
       out += ' ';
       continue;
     }
-    for (int i = 0; i < Cell::kMaxChars && c.chars[i]; ++i) append_utf8(out, c.chars[i]);
+    for (int i = 0; i < Cell::kMaxChars && c.chars[i]; ++i) out += encode_utf8(c.chars[i]);
     if (!c.blank()) keep = out.size();
   }
   out.resize(keep);

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,6 +33,8 @@ size_t dtype_size(DType dtype);
 at::ScalarType to_scalar_type(DType dtype);
 // Throws nc::Error for a scalar type the format cannot hold.
 DType from_scalar_type(at::ScalarType type);
+// "F32" -> DType::F32; nullopt for a name the format does not have.
+std::optional<DType> dtype_from_name(const std::string& name);
 
 struct TensorInfo {
   std::string name;

@@ -27,6 +27,9 @@ class Renderer {
   // frame is valid until the next call.
   const Image& render(Screen& screen);
 
+  // Fixes the frame size (letterboxing whatever the terminal becomes, e.g. after a resize).
+  void set_output_size(int width, int height);
+
   // The frame size for a cols x rows terminal (render.width/height when set).
   std::pair<int, int> output_size(int cols, int rows) const;
   TerminalGeometry geometry(int cols, int rows) const;

@@ -52,6 +52,16 @@ if(NC_WITH_YAML)
   target_compile_definitions(nc_deps INTERFACE NC_WITH_YAML=1)
 endif()
 
+if(NC_WITH_VIDEO)
+  # FFmpeg's libav* (mp4/gif encode and decode, colour conversion) and libpng (frames as PNG).
+  find_package(PkgConfig REQUIRED)
+  pkg_check_modules(NC_LIBAV REQUIRED IMPORTED_TARGET libavformat libavcodec libavutil libswscale)
+  find_package(PNG REQUIRED)
+  target_link_libraries(nc_deps INTERFACE PkgConfig::NC_LIBAV PNG::PNG)
+  target_compile_definitions(nc_deps INTERFACE NC_WITH_VIDEO=1)
+  message(STATUS "nc: video through libavformat ${NC_LIBAV_libavformat_VERSION}, libpng ${PNG_VERSION_STRING}")
+endif()
+
 if(NC_WITH_TERM)
   find_package(PkgConfig REQUIRED)
   pkg_check_modules(NC_VTERM REQUIRED IMPORTED_TARGET vterm)

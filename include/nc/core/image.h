@@ -2,6 +2,7 @@
 // frames become tensors ([H, W, 3] uint8 views of `rgb`).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 

@@ -9,6 +9,9 @@
 #include "nc/core/file_util.h"
 #include "nc/core/log.h"
 #include "nc/core/system_info.h"
+#ifdef NC_WITH_TERM
+#include "nc/data/render_bench.h"
+#endif
 
 namespace nc::cli {
 
@@ -55,6 +58,42 @@ void add_bench_command(CLI::App& app, Commands& commands) {
                           log::info("wrote {}", args->out);
                         }
                       }});
+
+#ifdef NC_WITH_TERM
+  struct RenderArgs {
+    ConfigArgs config;
+    double seconds = 600;
+    int cols = 80, rows = 24;
+    std::string out;
+  };
+  auto render_args = std::make_shared<RenderArgs>();
+  auto* render = cmd->add_subcommand("render", "terminal rendering throughput and the clip pipeline's peak memory");
+  add_config_options(render, render_args->config);
+  render->add_option("--seconds", render_args->seconds, "length of the synthetic recording")->capture_default_str();
+  render->add_option("--cols", render_args->cols, "terminal columns")->capture_default_str();
+  render->add_option("--rows", render_args->rows, "terminal rows")->capture_default_str();
+  render->add_option("--out", render_args->out, "also write the results as JSON to this file");
+  commands.push_back({render, [render_args] {
+                        Config config = load_config(render_args->config);
+                        setup_run(config);
+                        auto r = data::bench_render(render_args->seconds, render_args->cols, render_args->rows,
+                                                    config.clips, config.render);
+                        std::cout << fmt::format(
+                            "render {}x{} at {} fps, {} s recording: {} frames in {:.2f} CPU s = {:.0f} frames per "
+                            "CPU second ({:.0f}x real time per core)\n"
+                            "pipeline (trace, plan, render, clips): {} clips in {:.2f} s; peak RSS {:.0f} MB\n",
+                            render_args->cols, render_args->rows, config.clips.fps, render_args->seconds, r.frames,
+                            r.render_cpu_s, r.frames / r.render_cpu_s, r.frames / r.render_cpu_s / config.clips.fps,
+                            r.pipeline_clips, r.pipeline_wall_s, r.peak_rss_mb);
+                        if (!render_args->out.empty())
+                          write_file_atomic(render_args->out,
+                                            nlohmann::ordered_json({{"benchmark", "render"},
+                                                                    {"system", to_json(system_info())},
+                                                                    {"results", r.to_json()}})
+                                                    .dump(2) +
+                                                "\n");
+                      }});
+#endif
 }
 
 }  // namespace nc::cli

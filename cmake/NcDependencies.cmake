@@ -52,6 +52,10 @@ if(NC_WITH_YAML)
   target_compile_definitions(nc_deps INTERFACE NC_WITH_YAML=1)
 endif()
 
+if(NC_WITH_TERM)
+  target_compile_definitions(nc_deps INTERFACE NC_WITH_TERM=1)
+endif()
+
 add_library(nc_cli_deps INTERFACE)
 find_package(CLI11 QUIET)
 nc_header_only(CLI11::CLI11 CLI/CLI.hpp)

@@ -70,6 +70,13 @@ if(NC_WITH_TERM)
   target_compile_definitions(nc_deps INTERFACE NC_WITH_TERM=1)
 endif()
 
+if(NC_WITH_OCR)
+  find_package(PkgConfig REQUIRED)
+  pkg_check_modules(NC_TESSERACT REQUIRED IMPORTED_TARGET tesseract)
+  target_link_libraries(nc_deps INTERFACE PkgConfig::NC_TESSERACT)
+  target_compile_definitions(nc_deps INTERFACE NC_WITH_OCR=1)
+endif()
+
 add_library(nc_cli_deps INTERFACE)
 find_package(CLI11 QUIET)
 nc_header_only(CLI11::CLI11 CLI/CLI.hpp)

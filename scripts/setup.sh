@@ -11,6 +11,8 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   # toolchain
   cmake ninja-build g++ ccache pkg-config
+  # the libFuzzer test of the asciicast reader (clang with compiler-rt's sanitizers)
+  clang-14 libclang-rt-14-dev
   # LibTorch (CPU) and an optimized BLAS for it: without OpenBLAS, matrix products are ~30x slower
   libtorch-dev libopenblas0-pthread libgloo-dev
   # core: configs, JSON, logging, command line, tests

@@ -36,7 +36,9 @@ TEST(FrameCodec, KeyAndDeltaFramesRoundTripExactly) {
     decode_frame(db, da.data(), n, dbb.data(), "test");
     EXPECT_EQ(da, a.rgb) << flat;
     EXPECT_EQ(dbb, b.rgb) << flat;
-    if (flat == 100) EXPECT_LT(ka.size(), 10u);  // one run
+    if (flat == 100) {
+      EXPECT_LT(ka.size(), 10u);  // one run
+    }
   }
   // An unchanged frame is a handful of bytes whatever its size.
   Image big(640, 384, 1, 2, 3);

@@ -137,6 +137,7 @@ TEST(TermClips, ClipsHaveFixedLengthTextEventsStatsAndCaptions) {
   EXPECT_NE(second.captions.regular.find("`cat notes.txt`"), std::string::npos) << second.captions.regular;
   EXPECT_NE(second.captions.detailed.find("\"remember the milk\" in green"), std::string::npos)
       << second.captions.detailed;
+  EXPECT_EQ(second.captions.regular.find("\"$\""), std::string::npos) << second.captions.regular;
   EXPECT_EQ(second.info["meta"]["videogen"]["screen_clears"], 1);
   EXPECT_GE(second.info["meta"]["videogen"]["color_usage"].get<int>(), 1);
   // The last frame's text is the screen at the clip's end.
@@ -208,6 +209,10 @@ TEST(Captions, ActivitiesAndColourNames) {
   EXPECT_EQ(command_activity("frobnicate"), "");
   EXPECT_EQ(color_name({250, 10, 10}), "red");
   EXPECT_EQ(color_name({30, 30, 46}), "black");
+  EXPECT_EQ(color_name({0xa6, 0xe3, 0xa1}), "green");     // Catppuccin's green
+  EXPECT_EQ(color_name({0xf3, 0x8b, 0xa8}), "pink");      // Catppuccin's red is pinkish
+  EXPECT_EQ(color_name({0x89, 0xb4, 0xfa}), "blue");
+  EXPECT_EQ(color_name({200, 200, 200}), "light gray");
 }
 
 TEST(RenderJob, ShippedCastsRenderToShardsThatReadBack) {

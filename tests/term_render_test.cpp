@@ -50,11 +50,11 @@ TEST(Renderer, ColoursAttributesAndCursorModes) {
   o.cursor = "none";
   Renderer r(o);
   Screen s(10, 2);
-  s.feed("\x1b[41m \x1b[0m\x1b[31mX\x1b[0m\x1b[7m \x1b[0m");
+  s.feed("\x1b[41m \x1b[0m\x1b[31m\xe2\x96\x88\x1b[0m\x1b[7m \x1b[0m");  // red bg, red full block, reverse
   const Image& img = r.render(s);
   const Theme& t = r.theme();
   EXPECT_EQ(count_pixels(img, t.ansi[1], 0, 0, 8, 16), 8 * 16);       // red background cell
-  EXPECT_GT(count_pixels(img, t.ansi[1], 8, 0, 16, 16), 5);            // red glyph pixels
+  EXPECT_GT(count_pixels(img, t.ansi[1], 8, 0, 16, 16), 8 * 10);       // red glyph pixels
   EXPECT_EQ(count_pixels(img, t.foreground, 16, 0, 24, 16), 8 * 16);   // reverse: fg-coloured cell
   EXPECT_EQ(count_pixels(img, t.cursor), 0);
 

@@ -19,7 +19,7 @@
 #include "nc/video/video_reader.h"
 #include "test_util.h"
 
-namespace nc {
+namespace nc::video {
 namespace {
 
 Image random_image(int w, int h, uint32_t seed) {
@@ -592,4 +592,4 @@ TEST(Resize, BilinearUpscaleAndLetterboxContent) {
 }
 
 }  // namespace
-}  // namespace nc
+}  // namespace nc::video

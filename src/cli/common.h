@@ -38,5 +38,11 @@ c10::Device setup_run(const Config& config);
 void add_version_command(CLI::App& app, Commands& commands);
 void add_config_command(CLI::App& app, Commands& commands);
 void add_bench_command(CLI::App& app, Commands& commands);
+void add_data_command(CLI::App& app, Commands& commands);  // the `data` group
+
+// Commands of the `data` group, each in its own file.
+void add_data_record_command(CLI::App& data, Commands& commands);
+void add_data_render_command(CLI::App& data, Commands& commands);
+void add_data_inspect_command(CLI::App& data, Commands& commands);
 
 }  // namespace nc::cli

@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
   nc::cli::add_version_command(app, commands);
   nc::cli::add_config_command(app, commands);
   nc::cli::add_bench_command(app, commands);
+  nc::cli::add_data_command(app, commands);
 
   try {
     app.parse(argc, argv);

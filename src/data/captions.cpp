@@ -1,5 +1,7 @@
 #include "nc/data/captions.h"
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <regex>
 #include <set>
@@ -111,26 +113,30 @@ std::string command_activity(const std::string& command) {
 }
 
 std::string color_name(const term::Rgb& c) {
-  struct Named {
-    const char* name;
-    int r, g, b;
-  };
-  static const Named kNames[] = {
-      {"black", 0, 0, 0},        {"white", 255, 255, 255}, {"gray", 128, 128, 128},
-      {"red", 220, 50, 50},      {"green", 60, 200, 80},   {"yellow", 230, 220, 80},
-      {"blue", 60, 110, 230},    {"magenta", 200, 80, 200}, {"cyan", 60, 210, 210},
-      {"orange", 240, 150, 40},  {"pink", 245, 170, 200},  {"purple", 150, 100, 230},
-      {"dark gray", 70, 70, 70}, {"light gray", 190, 190, 190}};
-  const Named* best = &kNames[0];
-  long best_d = -1;
-  for (const auto& n : kNames) {
-    long d = long(c.r - n.r) * (c.r - n.r) + long(c.g - n.g) * (c.g - n.g) + long(c.b - n.b) * (c.b - n.b);
-    if (best_d < 0 || d < best_d) {
-      best_d = d;
-      best = &n;
-    }
+  // By hue, saturation and value: terminal palettes are pastel or saturated, rarely "pure".
+  const double r = c.r / 255.0, g = c.g / 255.0, b = c.b / 255.0;
+  const double mx = std::max({r, g, b}), mn = std::min({r, g, b}), delta = mx - mn;
+  const double sat = mx > 0 ? delta / mx : 0;
+  if (sat < 0.25 || delta < 0.08) {
+    if (mx < 0.22) return "black";
+    if (mx < 0.45) return "dark gray";
+    if (mx < 0.7) return "gray";
+    if (mx < 0.9) return "light gray";
+    return "white";
   }
-  return best->name;
+  double hue;
+  if (mx == r) hue = 60 * std::fmod((g - b) / delta, 6.0);
+  else if (mx == g) hue = 60 * ((b - r) / delta + 2);
+  else hue = 60 * ((r - g) / delta + 4);
+  if (hue < 0) hue += 360;
+  if (hue < 15 || hue >= 345) return mx > 0.85 && sat < 0.45 ? "pink" : "red";
+  if (hue < 45) return "orange";
+  if (hue < 70) return "yellow";
+  if (hue < 165) return "green";
+  if (hue < 195) return "cyan";
+  if (hue < 255) return "blue";
+  if (hue < 290) return "purple";
+  return mx > 0.85 && sat < 0.45 ? "pink" : "magenta";
 }
 
 Captions term_captions(const Trace& t, int begin, int end, const term::Screen& last, const term::Theme& theme,
@@ -155,10 +161,14 @@ Captions term_captions(const Trace& t, int begin, int end, const term::Screen& l
     alt = alt || t.frames[k].alt_screen;
     clears += t.frames[k].clears;
   }
+  // A prompt line, with a command or bare (its trailing space trimmed from the text buffer).
+  auto is_prompt = [&](const std::string& line) {
+    return std::regex_match(line, prompt) || std::regex_match(line + " _", prompt);
+  };
   std::vector<std::string> outputs;  // non-prompt lines of the final screen
   for (const auto& line : final_text) {
     std::string s = trim(line);
-    if (s.empty() || std::regex_match(line, prompt)) continue;
+    if (s.empty() || is_prompt(line)) continue;
     if (std::find(outputs.begin(), outputs.end(), s) == outputs.end()) outputs.push_back(s);
   }
 

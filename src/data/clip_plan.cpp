@@ -95,7 +95,7 @@ std::vector<ClipPlan> plan_clips(const Trace& t, const ClipOptions& o, PlanRepor
   std::vector<std::regex> patterns;
   for (size_t i = 0; i < o.sensitive_patterns.size(); ++i) {
     try {
-      patterns.emplace_back(o.sensitive_patterns[i]);
+      patterns.emplace_back(o.sensitive_patterns[i], std::regex::ECMAScript | std::regex::icase);
     } catch (const std::regex_error& e) {
       throw Error(std::string("invalid regex: ") + e.what(), "clips.sensitive_patterns[" + std::to_string(i) + "]");
     }

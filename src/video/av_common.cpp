@@ -6,7 +6,7 @@
 
 #include "nc/core/log.h"
 
-namespace nc::video_detail {
+namespace nc::video::detail {
 namespace {
 
 // Called from inside libav (C): nothing may escape it.
@@ -49,4 +49,4 @@ PacketPtr alloc_packet() {
   return p;
 }
 
-}  // namespace nc::video_detail
+}  // namespace nc::video::detail

@@ -12,7 +12,7 @@ extern "C" {
 #include <memory>
 #include <string>
 
-namespace nc::video_detail {
+namespace nc::video::detail {
 
 // libav's text for an AVERROR code ("Invalid data found when processing input").
 std::string av_error(int code);
@@ -41,4 +41,4 @@ using SwsPtr = std::unique_ptr<SwsContext, SwsDeleter>;
 FramePtr alloc_frame();
 PacketPtr alloc_packet();
 
-}  // namespace nc::video_detail
+}  // namespace nc::video::detail

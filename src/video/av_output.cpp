@@ -9,7 +9,7 @@
 
 #include "nc/core/error.h"
 
-namespace nc::video_detail {
+namespace nc::video::detail {
 
 AvOutput::AvOutput(std::string path, const char* format, const char* suffix)
     : path_(std::move(path)),
@@ -125,4 +125,4 @@ std::string available_encoders(const char* format, AVPixelFormat pix_fmt) {
   return names.empty() ? std::string("none") : names;
 }
 
-}  // namespace nc::video_detail
+}  // namespace nc::video::detail

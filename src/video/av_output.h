@@ -6,7 +6,7 @@
 
 #include "av_common.h"
 
-namespace nc::video_detail {
+namespace nc::video::detail {
 
 class AvOutput {
  public:
@@ -48,4 +48,4 @@ class AvOutput {
 // take `pix_fmt`: "libx264, libx265, mpeg4, ..." for error hints.
 std::string available_encoders(const char* format, AVPixelFormat pix_fmt);
 
-}  // namespace nc::video_detail
+}  // namespace nc::video::detail

@@ -7,7 +7,7 @@
 #include "nc/core/error.h"
 #include "nc/core/image.h"
 
-namespace nc::video_detail {
+namespace nc::video::detail {
 
 // Throws unless `image` is non-empty and its buffer holds exactly width * height * 3 bytes.
 inline void check_image(const Image& image, const std::string& where) {
@@ -22,4 +22,4 @@ inline void check_image(const Image& image, const std::string& where) {
         where);
 }
 
-}  // namespace nc::video_detail
+}  // namespace nc::video::detail

@@ -12,9 +12,9 @@ extern "C" {
 #include "frame_check.h"
 #include "nc/core/error.h"
 
-namespace nc {
+namespace nc::video {
 
-using namespace video_detail;
+using namespace detail;
 
 namespace {
 
@@ -153,4 +153,4 @@ void GifWriter::close() {
 
 int GifWriter::frames_written() const { return impl_ ? impl_->frames : 0; }
 
-}  // namespace nc
+}  // namespace nc::video

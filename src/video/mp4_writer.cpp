@@ -12,9 +12,9 @@ extern "C" {
 #include "frame_check.h"
 #include "nc/core/error.h"
 
-namespace nc {
+namespace nc::video {
 
-using namespace video_detail;
+using namespace detail;
 
 struct Mp4Writer::Impl {
   AvOutput out;
@@ -157,4 +157,4 @@ void Mp4Writer::close() {
 
 int Mp4Writer::frames_written() const { return impl_ ? impl_->frames : 0; }
 
-}  // namespace nc
+}  // namespace nc::video

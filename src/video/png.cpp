@@ -16,7 +16,7 @@
 // do nothing but libpng calls: a longjmp skips no destructor. Everything that owns memory lives
 // in their callers.
 
-namespace nc {
+namespace nc::video {
 namespace {
 
 // A header claiming more pixels than this is refused before anything is allocated (1 GiB of
@@ -186,7 +186,7 @@ Image read_png(const std::string& path) { return decode_png(read_file(path), pat
 namespace {
 
 std::string encode(const Image& image, const std::string& where) {
-  video_detail::check_image(image, where);
+  video::detail::check_image(image, where);
   std::string out;
   PngIo io;
   io.out = &out;
@@ -209,4 +209,4 @@ void write_png(const std::string& path, const Image& image) {
   write_file_atomic(path, encode(image, path));
 }
 
-}  // namespace nc
+}  // namespace nc::video

@@ -8,7 +8,7 @@
 #include "frame_check.h"
 #include "nc/core/error.h"
 
-namespace nc {
+namespace nc::video {
 namespace {
 
 // The source taps of one destination index along an axis; weights sum to 1.
@@ -59,7 +59,7 @@ uint8_t to_u8(float v) { return static_cast<uint8_t>(std::clamp(v + 0.5f, 0.0f, 
 }  // namespace
 
 Image resize_area(const Image& src, int w, int h) {
-  video_detail::check_image(src, "resize_area");
+  video::detail::check_image(src, "resize_area");
   check(w > 0 && h > 0,
         "cannot resize to " + std::to_string(w) + "x" + std::to_string(h), "resize_area");
   if (w == src.width && h == src.height) return src;
@@ -120,7 +120,7 @@ LetterboxGeometry letterbox_geometry(int src_w, int src_h, int dst_w, int dst_h)
 
 Image letterbox(const Image& src, int w, int h, uint8_t r, uint8_t g, uint8_t b,
                 LetterboxGeometry* geo) {
-  video_detail::check_image(src, "letterbox");
+  video::detail::check_image(src, "letterbox");
   const LetterboxGeometry lg = letterbox_geometry(src.width, src.height, w, h);
   const Image content = resize_area(src, lg.content_w, lg.content_h);
   Image out(w, h, r, g, b);
@@ -131,4 +131,4 @@ Image letterbox(const Image& src, int w, int h, uint8_t r, uint8_t g, uint8_t b,
   return out;
 }
 
-}  // namespace nc
+}  // namespace nc::video

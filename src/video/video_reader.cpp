@@ -9,9 +9,9 @@ extern "C" {
 #include "av_common.h"
 #include "nc/core/error.h"
 
-namespace nc {
+namespace nc::video {
 
-using namespace video_detail;
+using namespace detail;
 
 namespace {
 
@@ -187,4 +187,4 @@ int64_t VideoReader::frame_count_estimate() const { return impl_->frame_count_es
 bool VideoReader::read(Image& out) { return impl_->read(out); }
 double VideoReader::last_timestamp() const { return impl_->last_ts; }
 
-}  // namespace nc
+}  // namespace nc::video

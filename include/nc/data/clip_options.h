@@ -25,7 +25,7 @@ struct ClipOptions {
       R"(gh[pousr]_[A-Za-z0-9]{36})",
       R"(sk-[A-Za-z0-9_-]{20,})",
       R"(xox[abprs]-[A-Za-z0-9-]{10,})",
-      R"([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]\s*[:=]\s*\S+)",
+      R"(password\s*[:=]\s*\S+)",
       R"((api[_-]?key|secret|token)\s*[:=]\s*['"]?[A-Za-z0-9_\-]{12,})",
   };
   std::string prompt_regex = R"(^.{0,60}?[$#%>❯➜] (.+)$)";
@@ -47,7 +47,7 @@ struct ClipOptions {
     v("speed", speed, "playback speed factor", positive());
     v("drop_frozen", drop_frozen, "drop clips in which the screen never changes");
     v("sensitive_patterns", sensitive_patterns,
-      "ECMAScript regexes; a clip whose screen text or input matches one is dropped");
+      "ECMAScript regexes, matched ignoring case; a clip whose screen text or input matches one is dropped");
     v("prompt_regex", prompt_regex, "a shell prompt line; group 1 is the command (for captions)");
     v("captions_sidecar", captions_sidecar,
       "suffix of a JSON file beside an input that supplies captions per clip id");

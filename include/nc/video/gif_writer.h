@@ -15,7 +15,7 @@
 
 #include "nc/core/image.h"
 
-namespace nc {
+namespace nc::video {
 
 class GifWriter {
  public:
@@ -36,4 +36,4 @@ class GifWriter {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace nc
+}  // namespace nc::video

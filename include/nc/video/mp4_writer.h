@@ -13,7 +13,7 @@
 
 #include "nc/core/image.h"
 
-namespace nc {
+namespace nc::video {
 
 struct VideoWriterOptions {
   double fps = 15;
@@ -47,4 +47,4 @@ class Mp4Writer {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace nc
+}  // namespace nc::video

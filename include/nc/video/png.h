@@ -12,7 +12,7 @@
 
 #include "nc/core/image.h"
 
-namespace nc {
+namespace nc::video {
 
 // Reads a PNG file; throws nc::Error naming `path` when it is missing, not a PNG, corrupt or
 // truncated.
@@ -27,4 +27,4 @@ std::string encode_png(const Image& image);
 // Decodes PNG bytes; `name_for_errors` is the `where` of the nc::Error thrown on bad input.
 Image decode_png(std::string_view bytes, const std::string& name_for_errors);
 
-}  // namespace nc
+}  // namespace nc::video

@@ -7,7 +7,7 @@
 
 #include "nc/core/image.h"
 
-namespace nc {
+namespace nc::video {
 
 // Resizes to `w` x `h`, each axis on its own: area average where it shrinks (every source
 // pixel contributes by the fraction of it a destination pixel covers), bilinear where it grows
@@ -31,4 +31,4 @@ LetterboxGeometry letterbox_geometry(int src_w, int src_h, int dst_w, int dst_h)
 Image letterbox(const Image& src, int w, int h, uint8_t r, uint8_t g, uint8_t b,
                 LetterboxGeometry* geo = nullptr);
 
-}  // namespace nc
+}  // namespace nc::video

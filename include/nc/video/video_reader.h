@@ -9,7 +9,7 @@
 
 #include "nc/core/image.h"
 
-namespace nc {
+namespace nc::video {
 
 class VideoReader {
  public:
@@ -40,4 +40,4 @@ class VideoReader {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace nc
+}  // namespace nc::video

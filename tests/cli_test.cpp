@@ -20,7 +20,7 @@ int lines(const std::string& s) {
 TEST(Cli, HelpListsSubcommands) {
   auto r = run_nc({"--help"});
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* sub : {"version", "config", "bench"})
+  for (const char* sub : {"version", "config", "bench", "data"})
     EXPECT_NE(r.out.find(sub), std::string::npos) << sub;
   for (const char* sub : {"version", "config", "bench"}) {
     auto h = run_nc({sub, "--help"});

@@ -80,10 +80,12 @@ void add_bench_command(CLI::App& app, Commands& commands) {
                                                     config.clips, config.render);
                         std::cout << fmt::format(
                             "render {}x{} at {} fps, {} s recording: {} frames in {:.2f} CPU s = {:.0f} frames per "
-                            "CPU second ({:.0f}x real time per core)\n"
+                            "CPU second ({:.0f}x real time per core); frames whose screen changed: {} at {:.0f} per CPU "
+                            "second\n"
                             "pipeline (trace, plan, render, clips): {} clips in {:.2f} s; peak RSS {:.0f} MB\n",
                             render_args->cols, render_args->rows, config.clips.fps, render_args->seconds, r.frames,
                             r.render_cpu_s, r.frames / r.render_cpu_s, r.frames / r.render_cpu_s / config.clips.fps,
+                            r.changed_frames, r.changed_frames / std::max(1e-9, r.changed_cpu_s),
                             r.pipeline_clips, r.pipeline_wall_s, r.peak_rss_mb);
                         if (!render_args->out.empty())
                           write_file_atomic(render_args->out,

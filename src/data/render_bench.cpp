@@ -29,6 +29,8 @@ nlohmann::json RenderBenchResult::to_json() const {
           {"render_cpu_s", render_cpu_s},
           {"render_wall_s", render_wall_s},
           {"frames_per_cpu_second", render_cpu_s > 0 ? frames / render_cpu_s : 0},
+          {"changed_frames", changed_frames},
+          {"changed_frames_per_cpu_second", changed_cpu_s > 0 ? changed_frames / changed_cpu_s : 0},
           {"pipeline_wall_s", pipeline_wall_s},
           {"pipeline_clips", pipeline_clips},
           {"peak_rss_mb", peak_rss_mb}};
@@ -46,7 +48,13 @@ RenderBenchResult bench_render(double seconds, int cols, int rows, const ClipOpt
     Replay replay(cols, rows, events, clips.fps);
     const double c0 = cpu_seconds(), w0 = wall_seconds();
     while (replay.next()) {
+      const bool changed = replay.fed_events() > 0;
+      const double f0 = changed ? cpu_seconds() : 0;
       renderer.render(replay.screen());
+      if (changed) {
+        r.changed_cpu_s += cpu_seconds() - f0;
+        ++r.changed_frames;
+      }
       ++r.frames;
     }
     r.render_cpu_s = cpu_seconds() - c0;

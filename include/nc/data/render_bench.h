@@ -13,6 +13,8 @@ namespace nc::data {
 struct RenderBenchResult {
   int frames = 0;              // frames replayed and rendered
   double render_cpu_s = 0;     // process CPU time of replay + render
+  int changed_frames = 0;      // frames whose screen changed (the renderer's real work)
+  double changed_cpu_s = 0;    // CPU time spent on those frames
   double render_wall_s = 0;
   double pipeline_wall_s = 0;  // trace + plan + render + clip assembly
   int pipeline_clips = 0;

@@ -316,6 +316,8 @@ TEST(Vae, BadInputsAreClearErrors) {
 
   msg = error_of([&] { vae->decode(at::randn({1, 16, 2, 2, 2})); });
   EXPECT_NE(msg.find("expected 4 latent channels (z_dim), got 16"), std::string::npos) << msg;
+  msg = error_of([&] { vae->encode(at::Tensor()); });
+  EXPECT_NE(msg.find("no video given"), std::string::npos) << msg;
   msg = error_of([&] { vae->decode(at::randn({4, 2, 2, 2})); });
   EXPECT_NE(msg.find("expected a 5-D latent"), std::string::npos) << msg;
 

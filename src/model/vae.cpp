@@ -64,8 +64,8 @@ VaeImpl::VaeImpl(VaeOptions options, at::Device device) : options_(std::move(opt
 // ---- input checks ------------------------------------------------------------------------------
 
 void VaeImpl::check_video(const at::Tensor& video, const char* what, bool first_chunk) const {
-  const std::string where = std::string(what) + ": video " + shape_of(video);
   check(video.defined(), "no video given", what);
+  const std::string where = std::string(what) + ": video " + shape_of(video);
   check(video.dim() == 5, "expected a 5-D video [B, 3, T, H, W], got " + std::to_string(video.dim()) + " dimensions",
         where, "add the batch dimension with unsqueeze(0)");
   check(video.size(1) == 3, "expected 3 colour channels, got " + std::to_string(video.size(1)), where,
@@ -89,8 +89,8 @@ void VaeImpl::check_video(const at::Tensor& video, const char* what, bool first_
 }
 
 void VaeImpl::check_latent(const at::Tensor& latent, const char* what) const {
-  const std::string where = std::string(what) + ": latent " + shape_of(latent);
   check(latent.defined(), "no latent given", what);
+  const std::string where = std::string(what) + ": latent " + shape_of(latent);
   check(latent.dim() == 5, "expected a 5-D latent [B, z, T, h, w], got " + std::to_string(latent.dim()) + " dimensions",
         where, "add the batch dimension with unsqueeze(0)");
   check(latent.size(1) == options_.z_dim,

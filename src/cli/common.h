@@ -38,5 +38,6 @@ c10::Device setup_run(const Config& config);
 void add_version_command(CLI::App& app, Commands& commands);
 void add_config_command(CLI::App& app, Commands& commands);
 void add_bench_command(CLI::App& app, Commands& commands);
+void add_tokenizer_command(CLI::App& app, Commands& commands);  // NC_WITH_SENTENCEPIECE only
 
 }  // namespace nc::cli

@@ -31,6 +31,17 @@ using text::T5Encoder;
 using text::T5Options;
 using text::Tokenizer;
 
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+#if NC_WITH_SENTENCEPIECE
+
 // ---------------------------------------------------------------------------------------------
 // A caption corpus like the CLIGen prompts: ~300 varied shell-session descriptions.
 
@@ -89,17 +100,6 @@ const std::string& trained_model() {
   }
   return path;
 }
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-#if NC_WITH_SENTENCEPIECE
 
 TEST(Tokenizer, TrainWritesT5Conventions) {
   Tokenizer tok = Tokenizer::load(trained_model());

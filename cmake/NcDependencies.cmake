@@ -77,6 +77,23 @@ if(NC_WITH_OCR)
   target_compile_definitions(nc_deps INTERFACE NC_WITH_OCR=1)
 endif()
 
+if(NC_WITH_SENTENCEPIECE)
+  # SentencePiece: the processor (load, encode, decode) and the trainer (nc tokenizer train).
+  # Debian's .pc file lists both libraries; other installs may list only the processor.
+  # Linked only into libnc_sentencepiece, which nc_lib opens at run time with local, deep
+  # binding: Debian's libsentencepiece exports a bundled protobuf that collides with the
+  # libprotobuf Debian's LibTorch links (src/text/sentencepiece_bridge.h, docs/BUILD.md).
+  find_package(PkgConfig REQUIRED)
+  pkg_check_modules(NC_SENTENCEPIECE REQUIRED IMPORTED_TARGET sentencepiece)
+  find_library(NC_SENTENCEPIECE_TRAIN_LIB sentencepiece_train
+               HINTS ${NC_SENTENCEPIECE_LIBRARY_DIRS} REQUIRED)
+  add_library(nc_sentencepiece_deps INTERFACE)
+  target_link_libraries(nc_sentencepiece_deps INTERFACE PkgConfig::NC_SENTENCEPIECE
+                        ${NC_SENTENCEPIECE_TRAIN_LIB})
+  target_compile_definitions(nc_deps INTERFACE NC_WITH_SENTENCEPIECE=1)
+  message(STATUS "nc: SentencePiece ${NC_SENTENCEPIECE_VERSION}")
+endif()
+
 add_library(nc_cli_deps INTERFACE)
 find_package(CLI11 QUIET)
 nc_header_only(CLI11::CLI11 CLI/CLI.hpp)

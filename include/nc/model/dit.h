@@ -1,0 +1,170 @@
+// The diffusion transformer: Wan2.1's WanModel (PAPER.md §2.1) as LibTorch C++ modules.
+//
+//   x [B, C_x, F, H, W] (+ y [B, C_y, F, H, W] for i2v, concatenated: C_x + C_y = in_dim)
+//     -> patch_embedding (Conv3d, kernel = stride = patch)      [B, dim, F/pt, H/ph, W/pw]
+//     -> tokens [B, L, dim], L = f*h*w in (f, h, w) order, float32 residual stream
+//   t [B] in [0, 1000) -> sinusoid(freq_dim) -> time_embedding (Linear, SiLU, Linear) = e [B, dim]
+//     -> time_projection (SiLU, Linear) = e0 [B, 6, dim]               (float32, no autocast)
+//   context [B, Lt, text_dim] -> zero-padded to text_len -> text_embedding (Linear, GELU-tanh,
+//     Linear) [B, text_len, dim];   i2v: clip_fea [B, 257, clip_dim] -> img_emb [B, 257, dim]
+//   num_layers x DitBlock (adaLN with block.modulation + e0; self-attn with 3-D RoPE;
+//     cross-attn; FFN)
+//   head (LayerNorm, head.modulation + e, Linear dim -> out_dim * pt*ph*pw)  -> unpatchify
+//     -> [B, out_dim, F, H, W] float32
+//
+// Every submodule and parameter carries Wan's name (docs/MODELS.md lists them), so Wan2.1
+// checkpoints load name by name. Constructors take at::TensorOptions for the parameters:
+// at::kMeta builds a 14B model without allocating anything.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+#include <c10/core/TensorOptions.h>
+#include <torch/nn/module.h>
+#include <torch/nn/pimpl.h>
+
+#include "nc/model/attention.h"
+#include "nc/model/dit_options.h"
+#include "nc/model/layers.h"
+#include "nc/model/rope.h"
+
+namespace nc::model {
+
+// Wan's sinusoidal_embedding_1d: position [B] -> [B, dim] = [cos(p w_i), sin(p w_i)],
+// w_i = 10000^(-i / (dim/2)), computed in float64 and returned as float32.
+at::Tensor sinusoidal_embedding(const at::Tensor& position, int64_t dim);
+
+// Conv3d with kernel = stride = patch: [B, C, F, H, W] -> [B, dim, F/pt, H/ph, W/pw].
+// Parameters `weight` [dim, C, pt, ph, pw] and `bias` [dim].
+class PatchEmbeddingImpl : public torch::nn::Module {
+ public:
+  PatchEmbeddingImpl(int64_t in_dim, int64_t dim, std::vector<int64_t> patch,
+                     const at::TensorOptions& options = {});
+  at::Tensor forward(const at::Tensor& x);
+
+  at::Tensor weight, bias;
+
+ private:
+  std::vector<int64_t> patch_;
+};
+TORCH_MODULE(PatchEmbedding);
+
+// Wan's MLPProj for the CLIP tokens, registered as proj.{0,1,3,4}:
+// LayerNorm(clip_dim) -> Linear(clip_dim, clip_dim) -> GELU -> Linear(clip_dim, dim) -> LayerNorm(dim)
+// (the LayerNorms are affine with eps 1e-5, PyTorch's defaults).
+class MlpProjImpl : public torch::nn::Module {
+ public:
+  MlpProjImpl(int64_t in_dim, int64_t out_dim, const at::TensorOptions& options = {});
+  at::Tensor forward(const at::Tensor& x);  // [B, N, in_dim] -> [B, N, out_dim]
+
+  LayerNorm norm_in{nullptr}, norm_out{nullptr};
+  Linear fc1{nullptr}, fc2{nullptr};
+};
+TORCH_MODULE(MlpProj);
+
+// Inputs a block needs besides the residual stream.
+struct DitBlockContext {
+  RopeTables rope;             // rotations of the L video tokens
+  at::Tensor context;          // [B, text_len, dim] projected text
+  at::Tensor context_mask;     // optional [B, text_len] bool, True = real token
+  at::Tensor image;            // i2v: [B, 257, dim] projected CLIP tokens
+  at::Tensor self_attn_mask;   // optional, broadcastable to [B, heads, L, L]
+};
+
+// Wan's WanAttentionBlock. With (s1, c1, g1, s2, c2, g2) = block.modulation + e0 (float32):
+//   x += g1 * self_attn(norm1(x) * (1 + c1) + s1)
+//   x += cross_attn(norm3(x), context)
+//   x += g2 * ffn(norm2(x) * (1 + c2) + s2)
+// Names: norm3 (affine LayerNorm, when cross_attn_norm), self_attn, cross_attn, ffn.0, ffn.2,
+// modulation [1, 6, dim]. norm1 and norm2 have no parameters.
+class DitBlockImpl : public torch::nn::Module {
+ public:
+  DitBlockImpl(const DitOptions& options, const at::TensorOptions& tensor_options = {});
+
+  // x [B, L, dim] float32, e0 [B, 6, dim] float32 -> [B, L, dim] float32
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& e0, const DitBlockContext& ctx);
+
+  LayerNorm norm1{nullptr}, norm2{nullptr}, norm3{nullptr};
+  WanSelfAttention self_attn{nullptr};
+  WanCrossAttention cross_attn{nullptr};
+  Linear ffn_in{nullptr}, ffn_out{nullptr};  // registered as ffn.0 and ffn.2
+  at::Tensor modulation;
+};
+TORCH_MODULE(DitBlock);
+
+// Wan's Head: (shift, scale) = head.modulation + e; head(norm(x) * (1 + scale) + shift), all
+// in float32. Names: head.head, head.modulation [1, 2, dim].
+class DitHeadImpl : public torch::nn::Module {
+ public:
+  DitHeadImpl(int64_t dim, int64_t out_features, double eps,
+              const at::TensorOptions& options = {});
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& e);  // [B,L,dim], [B,dim] -> [B,L,out]
+
+  LayerNorm norm{nullptr};
+  Linear head{nullptr};
+  at::Tensor modulation;
+};
+TORCH_MODULE(DitHead);
+
+// Optional extras of a forward pass (later work: block-causal masks, streaming).
+struct DitForwardOptions {
+  at::Tensor context_mask;     // [B, Lt] bool, True = real text token; padding to text_len is
+                               // masked too. Undefined: Wan's behaviour (every token, padding
+                               // included, is attended).
+  at::Tensor self_attn_mask;   // broadcastable to [B, heads, L, L]; bool True = attend
+  int64_t frame_offset = 0;    // RoPE position of the first latent frame (per patch step)
+};
+
+class DitImpl : public torch::nn::Module {
+ public:
+  explicit DitImpl(DitOptions options, const at::TensorOptions& tensor_options = {});
+
+  // x [B, C_x, F, H, W], t [B] timesteps in [0, num_train_timesteps), context [B, Lt, text_dim]
+  // (Lt <= text_len; zero-padded to text_len as Wan does), clip_fea [B, N, clip_dim] and
+  // y [B, in_dim - C_x, F, H, W] for i2v (both required there, both refused for t2v)
+  //   -> [B, out_dim, F, H, W] float32.
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& t, const at::Tensor& context,
+                     const at::Tensor& clip_fea = {}, const at::Tensor& y = {},
+                     const DitForwardOptions& extra = {});
+
+  // Wan's init_weights: xavier-uniform Linear weights and zero biases, xavier patch embedding
+  // (over weight.flatten(1)), N(0, 0.02) text and time embeddings, zero head, modulation
+  // N(0, 1)/sqrt(dim). Called by the constructor (skipped on meta).
+  void init_weights();
+
+  const DitOptions& options() const { return options_; }
+  const Rope3d& rope() const { return rope_; }
+  int64_t parameter_count() const;
+
+  // Stages, public for tests and for later wrappers (action injection, streaming):
+  // [B, C, F, H, W] -> tokens [B, L, dim] float32, and the grid.
+  at::Tensor patchify(const at::Tensor& x, RopeGrid& grid);
+  // [B, L, out_dim * prod(patch)] -> [B, out_dim, F, H, W]
+  at::Tensor unpatchify(const at::Tensor& tokens, const RopeGrid& grid) const;
+  // t [B] -> e [B, dim] and e0 [B, 6, dim], float32
+  std::pair<at::Tensor, at::Tensor> embed_time(const at::Tensor& t);
+  // [B, Lt, text_dim] -> [B, text_len, dim] (and the mask padded alike, when given)
+  at::Tensor embed_text(const at::Tensor& context, at::Tensor* context_mask = nullptr);
+
+  PatchEmbedding patch_embedding{nullptr};
+  Linear text_embedding_0{nullptr}, text_embedding_2{nullptr};
+  Linear time_embedding_0{nullptr}, time_embedding_2{nullptr};
+  Linear time_projection_1{nullptr};
+  std::vector<DitBlock> blocks;
+  DitHead head{nullptr};
+  MlpProj img_emb{nullptr};  // i2v only
+
+ private:
+  at::Tensor run_block(size_t index, const at::Tensor& x, const at::Tensor& e0,
+                       const DitBlockContext& ctx);
+
+  DitOptions options_;
+  Rope3d rope_;
+};
+TORCH_MODULE(Dit);
+
+}  // namespace nc::model

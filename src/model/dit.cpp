@@ -1,0 +1,330 @@
+#include "nc/model/dit.h"
+
+#include <cmath>
+#include <string>
+
+#include <ATen/TensorOperators.h>
+#include <ATen/core/grad_mode.h>
+#include <ATen/ops/arange.h>
+#include <ATen/ops/cat.h>
+#include <ATen/ops/conv3d.h>
+#include <ATen/ops/cos.h>
+#include <ATen/ops/empty.h>
+#include <ATen/ops/gelu.h>
+#include <ATen/ops/outer.h>
+#include <ATen/ops/pow.h>
+#include <ATen/ops/silu.h>
+#include <ATen/ops/sin.h>
+#include <ATen/ops/zeros.h>
+
+#include "nc/core/error.h"
+#include "nc/core/torch_compat.h"
+#include "nc/model/grad_checkpoint.h"
+
+namespace nc::model {
+
+namespace {
+
+std::string shape_str(const at::Tensor& t) {
+  if (!t.defined()) return "undefined";
+  std::string s = "[";
+  for (int64_t i = 0; i < t.dim(); ++i) s += (i ? ", " : "") + std::to_string(t.size(i));
+  return s + "]";
+}
+
+// An unnamed parent whose children carry Sequential-style indices ("text_embedding.0").
+std::shared_ptr<torch::nn::Module> add_container(torch::nn::Module& parent, const std::string& name) {
+  return parent.register_module(name, std::make_shared<torch::nn::Module>("Sequential"));
+}
+
+void init_modulation(at::Tensor& m, int64_t dim) {
+  init_normal(m, 1.0 / std::sqrt(static_cast<double>(dim)));
+}
+
+}  // namespace
+
+at::Tensor sinusoidal_embedding(const at::Tensor& position, int64_t dim) {
+  TORCH_CHECK(dim % 2 == 0, "sinusoidal_embedding: dim must be even, got ", dim);
+  TORCH_CHECK(position.dim() == 1, "sinusoidal_embedding: position must be [B], got ",
+              position.sizes());
+  const int64_t half = dim / 2;
+  const at::Tensor p = position.to(at::kDouble);
+  const at::Tensor freqs =
+      at::pow(10000.0, -at::arange(half, p.options()) / static_cast<double>(half));
+  const at::Tensor angle = at::outer(p, freqs);  // [B, half]
+  return at::cat({at::cos(angle), at::sin(angle)}, 1).to(at::kFloat);
+}
+
+// ---- PatchEmbedding ---------------------------------------------------------------------------
+
+PatchEmbeddingImpl::PatchEmbeddingImpl(int64_t in_dim, int64_t dim, std::vector<int64_t> patch,
+                                       const at::TensorOptions& options)
+    : patch_(std::move(patch)) {
+  TORCH_CHECK(patch_.size() == 3, "PatchEmbedding: patch needs 3 entries");
+  weight = register_parameter(
+      "weight", at::empty({dim, in_dim, patch_[0], patch_[1], patch_[2]}, options));
+  bias = register_parameter("bias", at::empty({dim}, options));
+  if (!is_meta(weight)) {
+    // PyTorch's Conv3d default: U(+-1/sqrt(fan_in)) for weight and bias.
+    at::NoGradGuard no_grad;
+    const double bound = 1.0 / std::sqrt(static_cast<double>(weight[0].numel()));
+    weight.uniform_(-bound, bound);
+    bias.uniform_(-bound, bound);
+  }
+}
+
+at::Tensor PatchEmbeddingImpl::forward(const at::Tensor& x) {
+  TORCH_CHECK(x.dim() == 5 && x.size(1) == weight.size(1),
+              "PatchEmbedding: x must be [B, ", weight.size(1), ", F, H, W], got ", x.sizes());
+  const at::Tensor in =
+      x.scalar_type() == weight.scalar_type() || compat::autocast_enabled(x.device().type())
+          ? x
+          : x.to(weight.scalar_type());
+  return at::conv3d(in, weight, bias, patch_);
+}
+
+// ---- MlpProj ----------------------------------------------------------------------------------
+
+MlpProjImpl::MlpProjImpl(int64_t in_dim, int64_t out_dim, const at::TensorOptions& options) {
+  auto proj = add_container(*this, "proj");
+  norm_in = proj->register_module("0", LayerNorm(in_dim, 1e-5, true, options));
+  fc1 = proj->register_module("1", Linear(in_dim, in_dim, true, options));
+  fc2 = proj->register_module("3", Linear(in_dim, out_dim, true, options));
+  norm_out = proj->register_module("4", LayerNorm(out_dim, 1e-5, true, options));
+}
+
+at::Tensor MlpProjImpl::forward(const at::Tensor& x) {
+  return norm_out->forward(fc2->forward(at::gelu(fc1->forward(norm_in->forward(x)))));
+}
+
+// ---- DitBlock ---------------------------------------------------------------------------------
+
+DitBlockImpl::DitBlockImpl(const DitOptions& o, const at::TensorOptions& to) {
+  norm1 = register_module("norm1", LayerNorm(o.dim, o.eps, false, to));
+  self_attn = register_module("self_attn", WanSelfAttention(o.dim, o.num_heads, o.qk_norm, o.eps, to));
+  if (o.cross_attn_norm) norm3 = register_module("norm3", LayerNorm(o.dim, o.eps, true, to));
+  cross_attn = register_module(
+      "cross_attn", WanCrossAttention(o.dim, o.num_heads, o.is_i2v(), o.qk_norm, o.eps, to));
+  norm2 = register_module("norm2", LayerNorm(o.dim, o.eps, false, to));
+  auto ffn = add_container(*this, "ffn");
+  ffn_in = ffn->register_module("0", Linear(o.dim, o.ffn_dim, true, to));
+  ffn_out = ffn->register_module("2", Linear(o.ffn_dim, o.dim, true, to));
+  modulation = register_parameter("modulation", at::empty({1, 6, o.dim}, to));
+  init_modulation(modulation, o.dim);
+}
+
+at::Tensor DitBlockImpl::forward(const at::Tensor& x, const at::Tensor& e0,
+                                 const DitBlockContext& ctx) {
+  // Wan does the modulation arithmetic in float32 whatever the autocast dtype.
+  const auto mod = (modulation.to(at::kFloat) + e0.to(at::kFloat)).chunk(6, 1);  // 6 x [B, 1, dim]
+  const at::Tensor xf = x.to(at::kFloat);
+  const at::Tensor y1 = self_attn->forward(
+      norm1->forward(xf) * (1 + mod[1]) + mod[0], ctx.rope, ctx.self_attn_mask);
+  at::Tensor h = xf + y1.to(at::kFloat) * mod[2];
+  const at::Tensor normed3 = norm3 ? norm3->forward(h) : h;
+  h = h + cross_attn->forward(normed3, ctx.context, ctx.context_mask, ctx.image).to(at::kFloat);
+  const at::Tensor y2 = ffn_out->forward(
+      at::gelu(ffn_in->forward(norm2->forward(h) * (1 + mod[4]) + mod[3]), "tanh"));
+  return h + y2.to(at::kFloat) * mod[5];
+}
+
+// ---- DitHead ----------------------------------------------------------------------------------
+
+DitHeadImpl::DitHeadImpl(int64_t dim, int64_t out_features, double eps,
+                         const at::TensorOptions& options) {
+  norm = register_module("norm", LayerNorm(dim, eps, false, options));
+  head = register_module("head", Linear(dim, out_features, true, options));
+  modulation = register_parameter("modulation", at::empty({1, 2, dim}, options));
+  init_modulation(modulation, dim);
+}
+
+at::Tensor DitHeadImpl::forward(const at::Tensor& x, const at::Tensor& e) {
+  compat::NoAutocastGuard float32;  // Wan runs the head in float32
+  const auto mod = (modulation.to(at::kFloat) + e.to(at::kFloat).unsqueeze(1)).chunk(2, 1);
+  return head->forward(norm->forward(x.to(at::kFloat)) * (1 + mod[1]) + mod[0]);
+}
+
+// ---- Dit --------------------------------------------------------------------------------------
+
+DitImpl::DitImpl(DitOptions options, const at::TensorOptions& to)
+    : options_((options.validate(), std::move(options))),
+      rope_(options_.head_dim(), options_.rope_max_len, options_.rope_theta) {
+  const DitOptions& o = options_;
+  const std::vector<int64_t> patch(o.patch_size.begin(), o.patch_size.end());
+  patch_embedding = register_module("patch_embedding", PatchEmbedding(o.in_dim, o.dim, patch, to));
+
+  auto text = add_container(*this, "text_embedding");
+  text_embedding_0 = text->register_module("0", Linear(o.text_dim, o.dim, true, to));
+  text_embedding_2 = text->register_module("2", Linear(o.dim, o.dim, true, to));
+  auto time = add_container(*this, "time_embedding");
+  time_embedding_0 = time->register_module("0", Linear(o.freq_dim, o.dim, true, to));
+  time_embedding_2 = time->register_module("2", Linear(o.dim, o.dim, true, to));
+  auto proj = add_container(*this, "time_projection");
+  time_projection_1 = proj->register_module("1", Linear(o.dim, 6 * o.dim, true, to));
+
+  auto list = add_container(*this, "blocks");
+  for (int i = 0; i < o.num_layers; ++i)
+    blocks.push_back(list->register_module(std::to_string(i), DitBlock(o, to)));
+
+  const int64_t patch_volume = patch[0] * patch[1] * patch[2];
+  head = register_module("head", DitHead(o.dim, o.out_dim * patch_volume, o.eps, to));
+  if (o.is_i2v()) img_emb = register_module("img_emb", MlpProj(o.clip_dim, o.dim, to));
+
+  init_weights();
+}
+
+void DitImpl::init_weights() {
+  for (const auto& m : modules(/*include_self=*/false)) {
+    if (auto* linear = m->as<LinearImpl>()) {
+      init_xavier_uniform(linear->weight);
+      init_zeros(linear->bias);
+    }
+  }
+  at::Tensor patch_weight = patch_embedding->weight.flatten(1);  // a view: fans (C*prod(p), dim)
+  init_xavier_uniform(patch_weight);
+  for (Linear* l : {&text_embedding_0, &text_embedding_2, &time_embedding_0, &time_embedding_2})
+    init_normal((*l)->weight, 0.02);
+  init_zeros(head->head->weight);
+  for (auto& block : blocks) init_modulation(block->modulation, options_.dim);
+  init_modulation(head->modulation, options_.dim);
+}
+
+int64_t DitImpl::parameter_count() const {
+  int64_t n = 0;
+  for (const auto& p : parameters()) n += p.numel();
+  return n;
+}
+
+at::Tensor DitImpl::patchify(const at::Tensor& x, RopeGrid& grid) {
+  const at::Tensor patches = patch_embedding->forward(x);  // [B, dim, f, h, w]
+  grid.frames = patches.size(2);
+  grid.height = patches.size(3);
+  grid.width = patches.size(4);
+  return patches.flatten(2).transpose(1, 2).to(at::kFloat);
+}
+
+at::Tensor DitImpl::unpatchify(const at::Tensor& tokens, const RopeGrid& grid) const {
+  const auto& p = options_.patch_size;
+  const int64_t b = tokens.size(0), c = options_.out_dim;
+  TORCH_CHECK(tokens.size(1) == grid.tokens(), "unpatchify: ", tokens.size(1),
+              " tokens for a grid of ", grid.tokens());
+  return tokens.reshape({b, grid.frames, grid.height, grid.width, p[0], p[1], p[2], c})
+      .permute({0, 7, 1, 4, 2, 5, 3, 6})
+      .reshape({b, c, grid.frames * p[0], grid.height * p[1], grid.width * p[2]});
+}
+
+std::pair<at::Tensor, at::Tensor> DitImpl::embed_time(const at::Tensor& t) {
+  compat::NoAutocastGuard float32;  // Wan: time embedding and projection in float32
+  const at::Tensor sinusoid = sinusoidal_embedding(t, options_.freq_dim);
+  const at::Tensor e =
+      time_embedding_2->forward(at::silu(time_embedding_0->forward(sinusoid))).to(at::kFloat);
+  const at::Tensor e0 =
+      time_projection_1->forward(at::silu(e)).to(at::kFloat).unflatten(1, {6, options_.dim});
+  return {e, e0};
+}
+
+at::Tensor DitImpl::embed_text(const at::Tensor& context, at::Tensor* context_mask) {
+  const int64_t len = options_.text_len;
+  check(context.dim() == 3 && context.size(2) == options_.text_dim && context.size(1) <= len,
+        "text context must be [B, Lt <= text_len, text_dim] = [B, <= " + std::to_string(len) +
+            ", " + std::to_string(options_.text_dim) + "], got " + shape_str(context),
+        "Dit::forward");
+  at::Tensor padded = context;
+  const int64_t missing = len - context.size(1);
+  if (missing > 0) {
+    padded = at::cat({context, at::zeros({context.size(0), missing, context.size(2)},
+                                         context.options())},
+                     1);
+  }
+  if (context_mask && context_mask->defined()) {
+    check(context_mask->dim() == 2 && context_mask->size(0) == context.size(0) &&
+              context_mask->size(1) == context.size(1),
+          "context_mask must be [B, Lt] like the context, got " + shape_str(*context_mask),
+          "Dit::forward");
+    at::Tensor m = context_mask->to(at::kBool);
+    if (missing > 0)
+      m = at::cat({m, at::zeros({m.size(0), missing}, m.options())}, 1);
+    *context_mask = m;
+  }
+  return text_embedding_2->forward(
+      at::gelu(text_embedding_0->forward(padded), "tanh"));
+}
+
+at::Tensor DitImpl::run_block(size_t index, const at::Tensor& x, const at::Tensor& e0,
+                              const DitBlockContext& ctx) {
+  DitBlock block = blocks[index];
+  if (!(options_.gradient_checkpointing && is_training() && at::GradMode::is_enabled()))
+    return block->forward(x, e0, ctx);
+  // Recompute the block in backward. The tensors that may carry gradients (the stream, the
+  // time modulation, the projected text and image tokens) are inputs; masks and RoPE are not.
+  std::vector<at::Tensor> inputs = {x, e0, ctx.context};
+  const bool has_image = ctx.image.defined();
+  if (has_image) inputs.push_back(ctx.image);
+  CheckpointFn fn = [block, rope = ctx.rope, context_mask = ctx.context_mask,
+                     self_mask = ctx.self_attn_mask, has_image](const std::vector<at::Tensor>& in) mutable {
+    DitBlockContext c;
+    c.rope = rope;
+    c.context = in[2];
+    c.context_mask = context_mask;
+    c.image = has_image ? in[3] : at::Tensor();
+    c.self_attn_mask = self_mask;
+    return block->forward(in[0], in[1], c);
+  };
+  return grad_checkpoint(std::move(fn), inputs, block->parameters());
+}
+
+at::Tensor DitImpl::forward(const at::Tensor& x, const at::Tensor& t, const at::Tensor& context,
+                            const at::Tensor& clip_fea, const at::Tensor& y,
+                            const DitForwardOptions& extra) {
+  const DitOptions& o = options_;
+  check(x.dim() == 5, "x must be [B, C, F, H, W], got " + shape_str(x), "Dit::forward");
+  const int64_t b = x.size(0);
+  at::Tensor input = x;
+  if (o.is_i2v()) {
+    check(y.defined() && clip_fea.defined(),
+          "an i2v model needs y (mask + first-frame latent) and clip_fea", "Dit::forward");
+    check(y.dim() == 5 && y.size(0) == b && y.size(2) == x.size(2) && y.size(3) == x.size(3) &&
+              y.size(4) == x.size(4),
+          "y must be [B, C_y, F, H, W] like x " + shape_str(x) + ", got " + shape_str(y),
+          "Dit::forward");
+    check(clip_fea.dim() == 3 && clip_fea.size(0) == b && clip_fea.size(2) == o.clip_dim,
+          "clip_fea must be [B, N, " + std::to_string(o.clip_dim) + "], got " +
+              shape_str(clip_fea),
+          "Dit::forward");
+    input = at::cat({x, y.to(x.scalar_type())}, 1);
+  } else {
+    check(!y.defined() && !clip_fea.defined(),
+          "a t2v model takes no y or clip_fea (model.dit.model_type is t2v)", "Dit::forward");
+  }
+  check(input.size(1) == o.in_dim,
+        "input channels (x + y) are " + std::to_string(input.size(1)) + ", the model has in_dim " +
+            std::to_string(o.in_dim),
+        "Dit::forward");
+  for (int a = 0; a < 3; ++a)
+    check(input.size(2 + a) % o.patch_size[a] == 0,
+          "latent size " + shape_str(input) + " is not divisible by the patch size",
+          "Dit::forward");
+  check(t.dim() == 1 && t.size(0) == b,
+        "t must be [B] = [" + std::to_string(b) + "], got " + shape_str(t), "Dit::forward");
+  check(context.dim() == 3 && context.size(0) == b,
+        "context must be [B, Lt, text_dim] with B = " + std::to_string(b) + ", got " +
+            shape_str(context),
+        "Dit::forward");
+
+  RopeGrid grid;
+  at::Tensor h = patchify(input, grid);  // [B, L, dim] float32
+  grid.frame_offset = extra.frame_offset;
+
+  const auto [e, e0] = embed_time(t);
+  DitBlockContext ctx;
+  ctx.context_mask = extra.context_mask;
+  ctx.context = embed_text(context, &ctx.context_mask);
+  if (o.is_i2v()) ctx.image = img_emb->forward(clip_fea);
+  ctx.self_attn_mask = extra.self_attn_mask;
+  ctx.rope = rope_.tables(grid, h.device());
+
+  for (size_t i = 0; i < blocks.size(); ++i) h = run_block(i, h, e0, ctx);
+  return unpatchify(head->forward(h, e), grid).to(at::kFloat);
+}
+
+}  // namespace nc::model

@@ -38,6 +38,7 @@ c10::Device setup_run(const Config& config);
 void add_version_command(CLI::App& app, Commands& commands);
 void add_config_command(CLI::App& app, Commands& commands);
 void add_bench_command(CLI::App& app, Commands& commands);
+void add_model_command(CLI::App& app, Commands& commands);
 void add_data_command(CLI::App& app, Commands& commands);  // the `data` group
 
 // Commands of the `data` group, each in its own file.

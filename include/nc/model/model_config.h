@@ -1,0 +1,41 @@
+// The `model` config section: every network of a neural computer and how they fit together.
+// Defaults are Wan2.1's shapes (VAE, umT5-XXL, the 1.3B DiT); configs/tiny.yaml shrinks them.
+#pragma once
+
+#include "nc/core/config.h"
+#include "nc/model/dit_options.h"
+#include "nc/model/flow_matching.h"
+#include "nc/model/vae_options.h"
+#include "nc/text/t5_options.h"
+
+namespace nc::model {
+
+struct ModelConfig {
+  VaeOptions vae;
+  text::T5Options text;
+  DitOptions dit;
+  FlowMatchingOptions flow;
+
+  template <class V>
+  void visit(V& v) {
+    v("vae", vae, "the causal 3-D video VAE (Wan2.1 architecture)");
+    v("text", text, "the T5/umT5 caption encoder");
+    v("dit", dit, "the diffusion transformer");
+    v("flow", flow, "flow-matching training: noise levels, shift, condition dropout");
+  }
+
+  // The DiT reads what the VAE and the text encoder produce.
+  void check(config::Checker& c) const {
+    c.require(dit.text_dim == text.dim, "dit.text_dim",
+              "must equal model.text.dim (" + std::to_string(text.dim) + ")");
+    c.require(dit.out_dim == vae.z_dim, "dit.out_dim",
+              "must equal model.vae.z_dim (" + std::to_string(vae.z_dim) + ")");
+    // i2v input: noise (z) + frame mask (temporal stride) + first-frame latent (z), PAPER.md §2.1.
+    const int expected_in = dit.is_i2v() ? 2 * vae.z_dim + vae.temporal_stride() : vae.z_dim;
+    c.require(dit.in_dim == expected_in, "dit.in_dim",
+              "must be " + std::to_string(expected_in) + " for model_type " + dit.model_type +
+                  " with z_dim " + std::to_string(vae.z_dim));
+  }
+};
+
+}  // namespace nc::model

@@ -5,8 +5,11 @@
 #include "nc/core/config.h"
 #include "nc/core/run_config.h"
 #include "nc/data/clip_options.h"
+#include "nc/data/data_options.h"
+#include "nc/infer/sampler.h"
 #include "nc/model/model_config.h"
 #include "nc/term/render_options.h"
+#include "nc/train/train_options.h"
 
 namespace nc {
 
@@ -15,6 +18,9 @@ struct Config {
   term::RenderOptions render;
   data::ClipOptions clips;
   model::ModelConfig model;
+  data::DataOptions data;
+  train::TrainOptions train;
+  infer::SamplerOptions rollout;
 
   template <class V>
   void visit(V& v) {
@@ -22,6 +28,9 @@ struct Config {
     v("render", render, "terminal rendering: font, spacing, theme, cursor, frame size");
     v("clips", clips, "recordings to clips: sampling, segmentation, length, filters, shards");
     v("model", model, "the networks: VAE, text encoder, diffusion transformer, flow matching");
+    v("data", data, "what training reads: shards, held-out split, sample shape, batch, loader");
+    v("train", train, "training: stage, optimiser, schedule, checkpoints, logging, data parallelism");
+    v("rollout", rollout, "sampling: sampler, steps, shift, guidance");
   }
 };
 

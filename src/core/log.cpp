@@ -21,10 +21,14 @@ void set_level(const std::string& level) {
 void init(const std::string& level, int rank) {
   auto logger = spdlog::get("nc");
   if (!logger) logger = spdlog::stderr_color_mt("nc");
-  std::string tag = rank >= 0 ? " [rank " + std::to_string(rank) + "]" : "";
-  logger->set_pattern("[%H:%M:%S.%e] [%^%l%$]" + tag + " %v");
   spdlog::set_default_logger(logger);
+  set_rank(rank);
   set_level(level);
+}
+
+void set_rank(int rank) {
+  std::string tag = rank >= 0 ? " [rank " + std::to_string(rank) + "]" : "";
+  spdlog::default_logger()->set_pattern("[%H:%M:%S.%e] [%^%l%$]" + tag + " %v");
 }
 
 }  // namespace nc::log

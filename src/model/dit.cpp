@@ -104,7 +104,7 @@ DitBlockImpl::DitBlockImpl(const DitOptions& o, const at::TensorOptions& to) {
   self_attn = register_module("self_attn", WanSelfAttention(o.dim, o.num_heads, o.qk_norm, o.eps, to));
   if (o.cross_attn_norm) norm3 = register_module("norm3", LayerNorm(o.dim, o.eps, true, to));
   cross_attn = register_module(
-      "cross_attn", WanCrossAttention(o.dim, o.num_heads, o.is_i2v(), o.qk_norm, o.eps, to));
+      "cross_attn", WanCrossAttention(o.dim, o.num_heads, o.has_image_tokens(), o.qk_norm, o.eps, to));
   norm2 = register_module("norm2", LayerNorm(o.dim, o.eps, false, to));
   auto ffn = add_container(*this, "ffn");
   ffn_in = ffn->register_module("0", Linear(o.dim, o.ffn_dim, true, to));
@@ -168,7 +168,7 @@ DitImpl::DitImpl(DitOptions options, const at::TensorOptions& to)
 
   const int64_t patch_volume = patch[0] * patch[1] * patch[2];
   head = register_module("head", DitHead(o.dim, o.out_dim * patch_volume, o.eps, to));
-  if (o.is_i2v()) img_emb = register_module("img_emb", MlpProj(o.clip_dim, o.dim, to));
+  if (o.has_image_tokens()) img_emb = register_module("img_emb", MlpProj(o.clip_dim, o.dim, to));
 
   init_weights();
 }
@@ -281,13 +281,16 @@ at::Tensor DitImpl::forward(const at::Tensor& x, const at::Tensor& t, const at::
   const int64_t b = x.size(0);
   at::Tensor input = x;
   if (o.is_i2v()) {
-    check(y.defined() && clip_fea.defined(),
-          "an i2v model needs y (mask + first-frame latent) and clip_fea", "Dit::forward");
+    check(y.defined(), "an i2v model needs y (mask + first-frame latent)", "Dit::forward");
+    check(clip_fea.defined() == o.has_image_tokens(),
+          o.has_image_tokens() ? "this i2v model needs clip_fea (model.dit.image_context is true)"
+                               : "this i2v model takes no clip_fea (model.dit.image_context is false)",
+          "Dit::forward");
     check(y.dim() == 5 && y.size(0) == b && y.size(2) == x.size(2) && y.size(3) == x.size(3) &&
               y.size(4) == x.size(4),
           "y must be [B, C_y, F, H, W] like x " + shape_str(x) + ", got " + shape_str(y),
           "Dit::forward");
-    check(clip_fea.dim() == 3 && clip_fea.size(0) == b && clip_fea.size(2) == o.clip_dim,
+    check(!clip_fea.defined() || (clip_fea.dim() == 3 && clip_fea.size(0) == b && clip_fea.size(2) == o.clip_dim),
           "clip_fea must be [B, N, " + std::to_string(o.clip_dim) + "], got " +
               shape_str(clip_fea),
           "Dit::forward");
@@ -319,7 +322,7 @@ at::Tensor DitImpl::forward(const at::Tensor& x, const at::Tensor& t, const at::
   DitBlockContext ctx;
   ctx.context_mask = extra.context_mask;
   ctx.context = embed_text(context, &ctx.context_mask);
-  if (o.is_i2v()) ctx.image = img_emb->forward(clip_fea);
+  if (o.has_image_tokens()) ctx.image = img_emb->forward(clip_fea);
   ctx.self_attn_mask = extra.self_attn_mask;
   ctx.rope = rope_.tables(grid, h.device());
 

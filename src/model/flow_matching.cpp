@@ -43,6 +43,12 @@ at::Tensor sample_sigmas(const FlowMatchingOptions& o, int64_t batch, at::Genera
   return shift_sigma(s, o.shift);
 }
 
+at::Tensor sigmas_from_draws(const FlowMatchingOptions& o, const at::Tensor& uniform, const at::Tensor& normal) {
+  at::Tensor s = o.sigma_sampling == "uniform" ? uniform.to(at::kFloat)
+                                               : at::sigmoid(normal.to(at::kFloat) * o.logit_std + o.logit_mean);
+  return shift_sigma(s, o.shift);
+}
+
 at::Tensor expand_sigma(const at::Tensor& sigma, const at::Tensor& like) {
   if (sigma.dim() == 0) return sigma;
   TORCH_CHECK(sigma.dim() == 1 && sigma.size(0) == like.size(0), "sigma must be [B] = [",
@@ -101,8 +107,15 @@ void drop_conditions(Conditions& c, const FlowMatchingOptions& o, at::Generator 
   const at::Tensor& any = c.context.defined() ? c.context : c.clip_fea.defined() ? c.clip_fea : c.y;
   if (!any.defined()) return;
   const int64_t b = any.size(0);
-  c.text_dropped = sample_drop(b, o.text_dropout, any.device(), generator);
-  c.image_dropped = sample_drop(b, o.image_dropout, any.device(), generator);
+  at::Tensor text = sample_drop(b, o.text_dropout, any.device(), generator);
+  at::Tensor image = sample_drop(b, o.image_dropout, any.device(), generator);
+  apply_dropout(c, text, image, y_mask_channels);
+}
+
+void apply_dropout(Conditions& c, const at::Tensor& text_dropped, const at::Tensor& image_dropped,
+                   int64_t y_mask_channels) {
+  c.text_dropped = text_dropped;
+  c.image_dropped = image_dropped;
   if (c.context.defined()) c.context = zero_dropped(c.context, c.text_dropped);
   if (c.clip_fea.defined()) c.clip_fea = zero_dropped(c.clip_fea, c.image_dropped);
   if (c.y.defined()) {

@@ -21,4 +21,7 @@ void set_level(const std::string& level);
 // a distributed run.
 void init(const std::string& level = "info", int rank = -1);
 
+// Tags every following line with "[rank N]" (distributed runs), keeping the level.
+void set_rank(int rank);
+
 }  // namespace nc::log

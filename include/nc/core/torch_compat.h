@@ -109,4 +109,10 @@ class NoAutocastGuard {
   AutocastState previous_;
 };
 
+// ---------------------------------------------------------------------------------------------
+// c10d: in 1.13 ProcessGroupGloo/NCCL derive from c10d::ProcessGroup; from 2.0 they are
+// c10d::Backend implementations. Both expose the same collectives (allreduce, broadcast,
+// barrier -> Work), so code holds the concrete group through this base.
+#define NC_C10D_BACKEND_BASE_IS_PROCESS_GROUP (!NC_TORCH_AT_LEAST(2, 0))
+
 }  // namespace nc::compat

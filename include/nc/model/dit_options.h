@@ -30,9 +30,12 @@ struct DitOptions {
   int rope_max_len = 1024;  // positions per axis
   double rope_theta = 10000;
   int clip_dim = 1280;      // width of the CLIP image tokens (i2v)
+  std::string weights;        // safetensors file or checkpoint folder to start from; empty: random init
+  bool image_context = true;  // i2v: cross-attend to CLIP image tokens (Wan I2V's img_emb, k_img, v_img)
 
   int head_dim() const { return num_heads > 0 ? dim / num_heads : 0; }
   bool is_i2v() const { return model_type == "i2v"; }
+  bool has_image_tokens() const { return is_i2v() && image_context; }
 
   template <class V>
   void visit(V& v) {
@@ -59,6 +62,9 @@ struct DitOptions {
     v("rope_max_len", rope_max_len, "largest position per RoPE axis (t, h, w)", positive());
     v("rope_theta", rope_theta, "RoPE base", positive());
     v("clip_dim", clip_dim, "CLIP image-token width (i2v; ViT-H/14: 1280)", positive());
+    v("weights", weights, "safetensors file or checkpoint folder to start from; empty: random init");
+    v("image_context", image_context,
+      "i2v: also cross-attend to CLIP image tokens (Wan I2V); false: the first-frame latent alone conditions");
   }
 
   void check(config::Checker& c) const {

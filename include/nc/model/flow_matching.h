@@ -60,6 +60,10 @@ double shift_sigma(double sigma, double shift);
 at::Tensor sample_sigmas(const FlowMatchingOptions& options, int64_t batch,
                          at::Generator generator = {});
 
+// The same from per-sample draws (uniform [B] in [0, 1), normal [B] standard normal): the form
+// training uses, so that every sample's noise level comes from its own seed.
+at::Tensor sigmas_from_draws(const FlowMatchingOptions& options, const at::Tensor& uniform, const at::Tensor& normal);
+
 // Broadcasts sigma [B] against x [B, ...] (a [B, 1, 1, ...] view).
 at::Tensor expand_sigma(const at::Tensor& sigma, const at::Tensor& like);
 
@@ -95,5 +99,8 @@ struct Conditions {
 // sees which frame would be given). Draws text before image.
 void drop_conditions(Conditions& c, const FlowMatchingOptions& options,
                      at::Generator generator = {}, int64_t y_mask_channels = 4);
+// The same with the decisions given ([B] bool each).
+void apply_dropout(Conditions& c, const at::Tensor& text_dropped, const at::Tensor& image_dropped,
+                   int64_t y_mask_channels = 4);
 
 }  // namespace nc::model

@@ -18,6 +18,7 @@ struct VaeOptions {
   // One flag (0/1) per level boundary: 1 halves time there too. Decoder uses the reverse.
   std::vector<int> temporal_downsample = {0, 1, 1};
   double dropout = 0;  // inside every residual block (training only)
+  std::string weights;  // safetensors (or a checkpoint folder) to start from; empty: random init
   // PAPER.md §2.1: the latent is normalised per channel, (mu - mean) / std.
   std::vector<double> latent_mean = {-0.7571, -0.7089, -0.9113, 0.1075,  -0.1745, 0.9653,
                                      -0.1517, 1.5508,  0.4134,  -0.0715, 0.5517,  -0.3632,
@@ -64,6 +65,7 @@ struct VaeOptions {
     v("latent_mean", latent_mean, "per-channel latent mean, subtracted after encoding (z_dim values)");
     v("latent_std", latent_std, "per-channel latent std, divided after encoding (z_dim values)",
       positive());
+    v("weights", weights, "safetensors file or checkpoint folder to start from; empty: random init");
   }
   void check(config::Checker& c) const {
     c.require(!dim_mult.empty(), "dim_mult", "dim_mult needs at least one level");

@@ -1,0 +1,54 @@
+// Rollouts: a trained neural computer generating frames. A RolloutEngine holds the frozen
+// VAE, text encoder and DiT of a checkpoint and generates a clip from a first frame and a
+// caption (image-to-video), longer rollouts chunk by chunk, each chunk conditioned on the
+// last frame of the one before.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
+
+#include "nc/config.h"
+#include "nc/infer/sampler.h"
+#include "nc/model/dit.h"
+#include "nc/model/vae.h"
+#include "nc/text/caption_encoder.h"
+
+namespace nc::infer {
+
+struct RolloutRequest {
+  at::Tensor first_frame;  // [3, H, W] float in [-1, 1]
+  std::string caption;
+  int frames = 9;          // output frames; above data.frames the rollout continues in chunks
+  uint64_t seed = 0;
+};
+
+class RolloutEngine {
+ public:
+  // `config` is the checkpoint's resolved config; `dit_weights` its DiT weights (a file or a
+  // checkpoint folder); `untrained` keeps the DiT's initialisation (the baseline of an
+  // evaluation).
+  RolloutEngine(const Config& config, const std::string& dit_weights, const c10::Device& device,
+                bool untrained = false);
+
+  // [3, T, H, W] float in [-1, 1], T = request.frames (the first frame is the given one).
+  at::Tensor generate(const RolloutRequest& request, const SamplerOptions& sampler);
+  // One clip of `chunk_frames` (1 + 4k) frames.
+  at::Tensor generate_chunk(const at::Tensor& first_frame, const std::string& caption, int chunk_frames,
+                            uint64_t seed, const SamplerOptions& sampler);
+
+  int chunk_frames() const { return chunk_frames_; }
+  const Config& config() const { return config_; }
+
+ private:
+  Config config_;
+  c10::Device device_;
+  model::Vae vae_{nullptr};
+  std::unique_ptr<text::CaptionEncoder> captions_;
+  model::Dit dit_{nullptr};
+  int chunk_frames_;
+};
+
+}  // namespace nc::infer

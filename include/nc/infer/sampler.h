@@ -1,0 +1,46 @@
+// Flow-matching samplers: integrate dx/dsigma = v(x, sigma) from noise (sigma = 1) to data
+// (sigma = 0), where the model predicts v = noise - x0 (PAPER.md §2.1). The sigma schedule is
+// linear in [1, 0] with Wan's shift, sigma' = shift sigma / (1 + (shift - 1) sigma).
+//   euler: x <- x + (sigma_next - sigma) v                      (one model call per step)
+//   unipc: UniPC multistep, data-prediction form, bh2, order 2 predictor and corrector, as
+//          Wan2.1's FlowUniPCMultistepScheduler (one model call per step)
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+#include "nc/core/config.h"
+
+namespace nc::infer {
+
+struct SamplerOptions {
+  std::string sampler = "unipc";
+  int steps = 40;        // PAPER.md §2.1: Wan's I2V default
+  double shift = 5.0;
+  double cfg = 5.0;      // classifier-free guidance scale; 1 = off
+  int order = 2;         // UniPC order (1 or 2)
+
+  template <class V>
+  void visit(V& v) {
+    using namespace config;
+    v("sampler", sampler, "euler or unipc", one_of({"euler", "unipc"}));
+    v("steps", steps, "sampling steps (model calls per latent chunk, doubled with CFG)", between(1, 1000));
+    v("shift", shift, "timestep shift of the sigma schedule (Wan: 5, 3 at 480p)", positive());
+    v("cfg", cfg, "classifier-free guidance scale on the text; 1 disables it", at_least(0));
+    v("order", order, "UniPC order", between(1, 2));
+  }
+};
+
+// sigma_0 = 1 > ... > sigma_steps = 0.
+std::vector<double> sigma_schedule(int steps, double shift);
+
+// v(x, sigma) for a batch; sigma is the same for every sample of the batch.
+using VelocityFn = std::function<at::Tensor(const at::Tensor& x, double sigma)>;
+
+// Integrates from `noise` (x at sigma = 1) to sigma = 0 and returns x0.
+at::Tensor sample(const VelocityFn& velocity, const at::Tensor& noise, const SamplerOptions& options);
+
+}  // namespace nc::infer

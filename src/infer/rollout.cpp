@@ -1,0 +1,78 @@
+#include "nc/infer/rollout.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/ops/cat.h>
+#include <ATen/ops/full.h>
+#include <ATen/ops/randn.h>
+#include <ATen/ops/zeros_like.h>
+#include <c10/core/GradMode.h>
+
+#include "nc/core/error.h"
+#include "nc/model/build.h"
+#include "nc/model/i2v.h"
+#include "nc/model/weights.h"
+
+namespace nc::infer {
+
+RolloutEngine::RolloutEngine(const Config& config, const std::string& dit_weights, const c10::Device& device,
+                             bool untrained)
+    : config_(config), device_(device), chunk_frames_(config.data.frames) {
+  check(config_.model.dit.is_i2v(), "rollouts continue a first frame: the DiT must be i2v", "model.dit.model_type");
+  vae_ = model::build_vae(config_.model.vae, device_);
+  vae_->eval();
+  captions_ = std::make_unique<text::CaptionEncoder>(config_.model.text, device_);
+  model::DitOptions dit_options = config_.model.dit;
+  dit_options.weights.clear();
+  dit_ = model::build_dit(dit_options, device_);
+  if (!untrained) model::load_weights(*dit_, model::resolve_weights(dit_weights));
+  dit_->eval();
+  check((chunk_frames_ - 1) % vae_->options().temporal_stride() == 0,
+        "data.frames must be 1 + " + std::to_string(vae_->options().temporal_stride()) + "k", "data.frames");
+}
+
+at::Tensor RolloutEngine::generate_chunk(const at::Tensor& first_frame, const std::string& caption, int frames,
+                                         uint64_t seed, const SamplerOptions& sampler) {
+  c10::NoGradGuard no_grad;
+  const at::Tensor first = first_frame.to(device_).unsqueeze(0);  // [1, 3, H, W]
+  const at::Tensor y = model::i2v_condition(vae_, first, frames);
+  const int64_t stride = vae_->options().temporal_stride();
+  const at::Tensor context = captions_->encode({caption});
+  const at::Tensor empty_context = at::zeros_like(context);  // what text dropout trained for
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  const int64_t latent_frames = (frames - 1) / stride + 1;
+  const at::Tensor noise =
+      at::randn({1, y.size(1) - stride, latent_frames, y.size(3), y.size(4)}, gen, at::TensorOptions().dtype(at::kFloat))
+          .to(device_);
+  const int train_steps = config_.model.flow.num_train_timesteps;
+  auto velocity = [&](const at::Tensor& x, double sigma) {
+    const at::Tensor t = at::full({1}, sigma * train_steps, x.options());
+    const at::Tensor cond = dit_->forward(x, t, context, {}, y);
+    if (sampler.cfg == 1.0) return cond;
+    const at::Tensor uncond = dit_->forward(x, t, empty_context, {}, y);
+    return uncond + (cond - uncond) * sampler.cfg;
+  };
+  const at::Tensor latent = sample(velocity, noise, sampler);
+  at::Tensor video = vae_->decode(latent, model::VaePass::kChunked)[0];  // [3, T, H, W]
+  video.select(1, 0).copy_(first_frame.to(video.device()));              // the given frame, exactly
+  return video;
+}
+
+at::Tensor RolloutEngine::generate(const RolloutRequest& r, const SamplerOptions& sampler) {
+  check(r.frames >= 1, "a rollout needs at least one frame", "--frames");
+  check(r.first_frame.dim() == 3 && r.first_frame.size(0) == 3, "the first frame must be [3, H, W]", "rollout");
+  std::vector<at::Tensor> parts;
+  at::Tensor first = r.first_frame;
+  int produced = 1;
+  uint64_t chunk = 0;
+  parts.push_back(first.unsqueeze(1).to(at::kCPU));
+  while (produced < r.frames) {
+    at::Tensor clip = generate_chunk(first, r.caption, chunk_frames_, r.seed + 7919 * chunk++, sampler).to(at::kCPU);
+    const int64_t take = std::min<int64_t>(clip.size(1) - 1, r.frames - produced);
+    parts.push_back(clip.narrow(1, 1, take));  // the chunk's first frame is the previous last frame
+    produced += static_cast<int>(take);
+    first = clip.select(1, take);
+  }
+  return at::cat(parts, 1);
+}
+
+}  // namespace nc::infer

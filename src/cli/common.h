@@ -41,6 +41,7 @@ void add_bench_command(CLI::App& app, Commands& commands);
 void add_model_command(CLI::App& app, Commands& commands);
 void add_train_command(CLI::App& app, Commands& commands);  // train and launch
 void add_rollout_command(CLI::App& app, Commands& commands);
+void add_report_command(CLI::App& app, Commands& commands);
 void add_data_command(CLI::App& app, Commands& commands);  // the `data` group
 
 // Commands of the `data` group, each in its own file.

@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
   nc::cli::add_model_command(app, commands);
   nc::cli::add_train_command(app, commands);
   nc::cli::add_rollout_command(app, commands);
+  nc::cli::add_report_command(app, commands);
   nc::cli::add_data_command(app, commands);
 #ifdef NC_WITH_SENTENCEPIECE
   nc::cli::add_tokenizer_command(app, commands);

@@ -5,6 +5,7 @@
 #include "nc/core/error.h"
 #include "nc/core/file_util.h"
 #include "nc/core/log.h"
+#include "nc/model/checkpoint_dir.h"
 #include "nc/model/weights.h"
 
 namespace nc::model {
@@ -15,9 +16,12 @@ std::string resolve_weights(const std::string& path) {
     if (!file_exists(path)) throw Error("weights file not found", path);
     return path;
   }
+  // A checkpoint folder, or a run folder (its newest complete checkpoint).
+  const auto ckpt = latest_checkpoint(path);
+  if (!ckpt) throw Error("no complete checkpoint here", path, "point at a weights file, a checkpoint or a run folder");
   for (const char* name : {"ema.safetensors", "model.safetensors"})
-    if (file_exists(path + "/" + name)) return path + "/" + name;
-  throw Error("folder holds no ema.safetensors or model.safetensors", path, "point at a checkpoint folder or file");
+    if (file_exists(*ckpt + "/" + name)) return *ckpt + "/" + name;
+  throw Error("checkpoint holds no ema.safetensors or model.safetensors", *ckpt);
 }
 
 Vae build_vae(const VaeOptions& options, const c10::Device& device) {

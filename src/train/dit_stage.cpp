@@ -2,6 +2,10 @@
 // e - x0 from x_t, the timestep, the caption's text context and (i2v) the first frame, with
 // condition dropout for classifier-free guidance. The VAE and (unless trainable) the text
 // encoder are frozen.
+#include <map>
+
+#include <ATen/ops/stack.h>
+#include <ATen/ops/tensor.h>
 #include <c10/core/GradMode.h>
 
 #include "nc/core/error.h"
@@ -38,15 +42,9 @@ class DitStage : public Stage {
   torch::nn::Module& module() override { return *dit_; }
 
   StepOutput forward(const data::Batch& batch) override {
-    const at::Tensor video = batch.video.to(device_);  // [B, 3, T, H, W]
     at::Tensor x0;
     model::Conditions c;
-    {
-      c10::NoGradGuard no_grad;
-      x0 = vae_->encode(video, model::VaePass::kWhole);
-      if (dit_->options().is_i2v())
-        c.y = model::i2v_condition(vae_, video.select(2, 0), video.size(2), slice_first_frame_, x0);
-    }
+    encode(batch, &x0, &c.y);
     c.context = captions_.encode(batch.captions);
     // Every draw per sample from its seed (streams: 1 noise, 2 sigma, 3-4 dropout).
     const auto& seeds = batch.seeds;
@@ -66,6 +64,47 @@ class DitStage : public Stage {
   }
 
  private:
+  // Latents (and the i2v condition) of the batch's clips. The frozen VAE maps a clip's frames
+  // to the same latents every time, so they are computed once per clip and cached.
+  void encode(const data::Batch& batch, at::Tensor* x0, at::Tensor* y) {
+    std::vector<int64_t> missing;
+    for (int64_t b = 0; b < static_cast<int64_t>(batch.ids.size()); ++b)
+      if (!cache_.count(batch.ids[b])) missing.push_back(b);
+    if (!missing.empty()) {
+      c10::NoGradGuard no_grad;
+      const at::Tensor video = batch.video.index_select(0, at::tensor(missing, at::kLong)).to(device_);
+      const at::Tensor z = vae_->encode(video, model::VaePass::kWhole);
+      at::Tensor cond;
+      if (dit_->options().is_i2v())
+        cond = model::i2v_condition(vae_, video.select(2, 0), video.size(2), slice_first_frame_, z);
+      constexpr int64_t kCacheBytes = int64_t(2) << 30;
+      for (size_t i = 0; i < missing.size(); ++i) {
+        Cached entry{z[static_cast<int64_t>(i)].clone(), cond.defined() ? cond[static_cast<int64_t>(i)].clone() : at::Tensor()};
+        const int64_t bytes = (entry.latent.numel() + (entry.y.defined() ? entry.y.numel() : 0)) * 4;
+        if (cache_bytes_ + bytes > kCacheBytes) {
+          cache_.clear();
+          cache_bytes_ = 0;
+        }
+        cache_bytes_ += bytes;
+        cache_[batch.ids[missing[i]]] = std::move(entry);
+      }
+    }
+    std::vector<at::Tensor> zs, ys;
+    for (const auto& id : batch.ids) {
+      const Cached& e = cache_.at(id);
+      zs.push_back(e.latent);
+      if (e.y.defined()) ys.push_back(e.y);
+    }
+    *x0 = at::stack(zs);
+    if (!ys.empty()) *y = at::stack(ys);
+  }
+
+  struct Cached {
+    at::Tensor latent, y;
+  };
+  std::map<std::string, Cached> cache_;
+  int64_t cache_bytes_ = 0;
+
   model::FlowMatchingOptions flow_;
   bool slice_first_frame_;
   c10::Device device_;

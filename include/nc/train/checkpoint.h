@@ -14,10 +14,14 @@
 #include <nlohmann/json.hpp>
 
 #include "nc/core/safetensors.h"
+#include "nc/model/checkpoint_dir.h"
 
 namespace nc::train {
 
-inline constexpr int kCheckpointVersion = 1;
+using model::checkpoint_complete;
+using model::kCheckpointVersion;
+using model::latest_checkpoint;
+using model::read_checkpoint_state;
 
 struct CheckpointContent {
   int64_t step = 0;
@@ -28,15 +32,5 @@ struct CheckpointContent {
 
 // Writes <run_dir>/checkpoints/step-<step>/ and deletes all but the newest `keep_last`.
 std::string save_checkpoint(const std::string& run_dir, const CheckpointContent& content, int keep_last);
-
-// True when `dir` is a complete checkpoint (state.json says so and every file validates);
-// otherwise `why` says what is wrong.
-bool checkpoint_complete(const std::string& dir, std::string* why = nullptr);
-
-// The newest complete checkpoint of a run folder, or `path` itself when it is a checkpoint.
-// Incomplete and corrupt ones are skipped (and logged).
-std::optional<std::string> latest_checkpoint(const std::string& path);
-
-nlohmann::json read_checkpoint_state(const std::string& dir);
 
 }  // namespace nc::train

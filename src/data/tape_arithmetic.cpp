@@ -139,7 +139,7 @@ class Evaluator {
     return true;
   }
   static void guard(long double v) {
-    if (std::fabs(v) > 9e15L) throw Error("result too large for exact evaluation", "python_result");
+    if (std::fabs(v) > 4e18L) throw Error("result too large for exact evaluation", "python_result");
   }
   Value sum() {
     Value v = product();

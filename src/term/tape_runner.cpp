@@ -267,6 +267,10 @@ TapeRecording run_tape(const Tape& tape, const TapeRunOptions& o) {
 
   const auto t0 = Clock::now();
   double last_nominal = 0, last_real = 0, floor_time = 0;
+  // The answer to the last key press (its echo, a redraw): the next key waits for it, so that
+  // every answer is logged with the key press that caused it even when the machine is busy.
+  bool awaiting = false, answered = false;
+  double last_output_real = 0;
   size_t next = 0;
   auto record_output = [&](const std::string& text, double real) {
     const double delay = real - last_real;
@@ -279,12 +283,18 @@ TapeRecording run_tape(const Tape& tape, const TapeRunOptions& o) {
       rec.events.back().data += text;
     else
       rec.events.push_back({t, 'o', text});
+    answered = true;
+    last_output_real = real;
   };
+  constexpr double kQuiet = 0.005;  // s without output after which an answer is complete
 
   for (;;) {
     check_timeout();
     const double now = seconds_since(t0);
-    if (next < steps.size() && now >= steps[next].time) {
+    bool ready = next < steps.size() && now >= steps[next].time;
+    if (ready && steps[next].kind == Step::kKey && awaiting)
+      ready = (answered && now - last_output_real >= kQuiet) || now - last_real >= o.response_window;
+    if (ready) {
       const Step& s = steps[next];
       floor_time = std::max(floor_time, s.time);
       if (s.kind == Step::kMarker) {
@@ -297,6 +307,8 @@ TapeRecording run_tape(const Tape& tape, const TapeRunOptions& o) {
         rec.max_lateness = std::max(rec.max_lateness, now - s.time);
         last_nominal = s.time;
         last_real = now;
+        awaiting = true;
+        answered = false;
       }
       ++next;
       continue;
@@ -313,6 +325,7 @@ TapeRecording run_tape(const Tape& tape, const TapeRunOptions& o) {
     const double wake = next < steps.size() ? steps[next].time : nominal;
     int ms = static_cast<int>(std::ceil((wake - now) * 1000));
     ms = std::clamp(ms, 0, pending_input.empty() ? 50 : 5);
+    if (next < steps.size() && now >= steps[next].time) ms = 2;  // waiting for an answer
     std::string text = pump(ms);
     if (!text.empty()) record_output(text, seconds_since(t0));
     flush_input();

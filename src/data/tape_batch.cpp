@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -42,26 +43,39 @@ double cpu_seconds(int who) {
 std::atomic<bool> g_stop{false};
 extern "C" void on_stop_signal(int) { g_stop = true; }
 
-class Slots {
+// Finished runs waiting to be rendered.
+template <class T>
+class WorkQueue {
  public:
-  explicit Slots(int n) : free_(std::max(1, n)) {}
-  void acquire() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return free_ > 0; });
-    --free_;
-  }
-  void release() {
+  void push(T item) {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      ++free_;
+      items_.push_back(std::move(item));
     }
     cv_.notify_one();
+  }
+  // False once the queue is closed and empty.
+  bool pop(T& out) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return closed_ || !items_.empty(); });
+    if (items_.empty()) return false;
+    out = std::move(items_.front());
+    items_.pop_front();
+    return true;
+  }
+  void close() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      closed_ = true;
+    }
+    cv_.notify_all();
   }
 
  private:
   std::mutex mu_;
   std::condition_variable cv_;
-  int free_;
+  std::deque<T> items_;
+  bool closed_ = false;
 };
 
 }  // namespace
@@ -199,7 +213,7 @@ TapeBatchReport run_tape_batch(const std::vector<TapeJob>& jobs, const std::stri
   // A clip is ~77 frames of ~1 MB. By default glibc hands freed frames back to the kernel after
   // every clip, and the next clip pays a page fault per 4 KB again: measured, that was most of
   // the rendering's CPU. Keep the memory (at most render_threads clips).
-  ::mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  ::mallopt(M_MMAP_THRESHOLD, 16 << 20);  // glibc caps it at 32 MiB
   ::mallopt(M_TRIM_THRESHOLD, 1 << 30);
 #endif
   make_dirs(out_dir);
@@ -244,9 +258,18 @@ TapeBatchReport run_tape_batch(const std::vector<TapeJob>& jobs, const std::stri
                         std::to_string(report.dropped) + " dropped, " + std::to_string(running) + " running");
   };
 
+  // Runs mostly wait, so many run at once (tapes.jobs); rendering is CPU work, done by
+  // render_threads threads (each keeps its frame memory warm from clip to clip).
   const int render_threads =
       opt.tapes.render_threads > 0 ? opt.tapes.render_threads : std::max(1u, std::thread::hardware_concurrency());
-  Slots render_slots(render_threads);
+  struct RenderTask {
+    const TapeJob* job = nullptr;
+    term::Tape tape;
+    TapeLook look;
+    term::TapeRecording rec;
+    nlohmann::json result;
+  };
+  WorkQueue<RenderTask> render_queue;
   std::atomic<size_t> next{0};
 
   struct sigaction stop_action {}, old_int {}, old_term {};
@@ -257,7 +280,19 @@ TapeBatchReport run_tape_batch(const std::vector<TapeJob>& jobs, const std::stri
   ::sigaction(SIGINT, &stop_action, &old_int);
   ::sigaction(SIGTERM, &stop_action, &old_term);
 
-  auto worker = [&] {
+  // Called with `mu` held.
+  auto fail = [&](const TapeJob& job, nlohmann::json& result, const std::string& reason) {
+    ++report.failed;
+    report.failures.push_back({job.id, reason});
+    result["status"] = "failed";
+    result["reason"] = reason;
+    append_result(result);
+    log::warn("tape {} failed: {}", job.id, reason);
+    if (progress) progress->advance();
+    update();
+  };
+
+  auto run_worker = [&] {
     for (;;) {
       if (g_stop) break;
       const size_t i = next++;
@@ -268,71 +303,76 @@ TapeBatchReport run_tape_batch(const std::vector<TapeJob>& jobs, const std::stri
         ++running;
         update();
       }
-      nlohmann::json result = {{"id", job.id}, {"tape", job.path}};
-      std::string failure, dropped;
-      std::optional<Clip> clip;
-      double duration = 0;
+      RenderTask task;
+      task.job = &job;
+      task.result = {{"id", job.id}, {"tape", job.path}};
+      std::string failure;
       try {
-        term::Tape tape = term::read_tape(job.path);
-        for (const auto& w : tape.warnings) log::debug("{}", w);
-        if (tape.id() != job.id) {
-          if (tape.metadata.contains("id")) tape.metadata["tape_id"] = tape.metadata["id"];
-          tape.metadata["id"] = job.id;  // the manifest's id names the clip
+        task.tape = term::read_tape(job.path);
+        for (const auto& w : task.tape.warnings) log::debug("{}", w);
+        if (task.tape.id() != job.id) {
+          if (task.tape.metadata.contains("id")) task.tape.metadata["tape_id"] = task.tape.metadata["id"];
+          task.tape.metadata["id"] = job.id;  // the manifest's id names the clip
         }
-        duration = tape.duration();
-        const TapeLook look = tape_look(tape, opt.render, opt.tapes, opt.clips);
-        const term::TapeRecording rec = term::run_tape(tape, tape_run_options(look, opt.tapes));
-        result["wall_seconds"] = rec.wall_seconds;
-        if (opt.tapes.write_casts) term::write_cast_v2(out_dir + "/casts/" + job.id + ".cast", rec.to_cast(job.id));
-        render_slots.acquire();
-        const double r0 = cpu_seconds(RUSAGE_THREAD);
-        try {
-          PlanReport pr;
-          clip = tape_clip(tape, rec, look, opt.clips, &pr);
-          if (clip) {
-            clip->info["metadata"]["output"] = job.output;
-            clip->info["metadata"]["runtime_mode"] = job.runtime_mode;
-          } else {
-            dropped = pr.dropped_hidden   ? "nothing shown (hidden from the start)"
-                      : pr.dropped_frozen ? "the screen never changes"
-                                          : "sensitive text on screen";
-          }
-        } catch (...) {
-          render_slots.release();
-          throw;
-        }
-        const double render_cpu = cpu_seconds(RUSAGE_THREAD) - r0;
-        render_slots.release();
-        std::lock_guard<std::mutex> lock(mu);
-        report.cpu_render_seconds += render_cpu;
+        task.result["duration"] = task.tape.duration();
+        task.look = tape_look(task.tape, opt.render, opt.tapes, opt.clips);
+        task.rec = term::run_tape(task.tape, tape_run_options(task.look, opt.tapes));
+        task.result["wall_seconds"] = task.rec.wall_seconds;
+        if (opt.tapes.write_casts)
+          term::write_cast_v2(out_dir + "/casts/" + job.id + ".cast", task.rec.to_cast(job.id));
       } catch (const Error& e) {
         failure = e.what();
       } catch (const std::exception& e) {
         failure = std::string("unexpected error: ") + e.what();
       }
-
       std::lock_guard<std::mutex> lock(mu);
       --running;
-      result["duration"] = duration;
+      if (!failure.empty()) fail(job, task.result, failure);
+      else render_queue.push(std::move(task));
+    }
+  };
+
+  auto render_worker = [&] {
+    RenderTask task;
+    while (render_queue.pop(task)) {
+      const TapeJob& job = *task.job;
+      const double r0 = cpu_seconds(RUSAGE_THREAD);
+      std::optional<Clip> clip;
+      std::string failure, dropped;
+      try {
+        PlanReport pr;
+        clip = tape_clip(task.tape, task.rec, task.look, opt.clips, &pr);
+        if (clip) {
+          clip->info["metadata"]["output"] = job.output;
+          clip->info["metadata"]["runtime_mode"] = job.runtime_mode;
+        } else {
+          dropped = pr.dropped_hidden   ? "nothing shown (hidden from the start)"
+                    : pr.dropped_frozen ? "the screen never changes"
+                                        : "sensitive text on screen";
+        }
+      } catch (const Error& e) {
+        failure = e.what();
+      } catch (const std::exception& e) {
+        failure = std::string("unexpected error: ") + e.what();
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      const double duration = task.result.value("duration", 0.0);
       if (!failure.empty()) {
-        ++report.failed;
-        report.failures.push_back({job.id, failure});
-        result["status"] = "failed";
-        result["reason"] = failure;
-        append_result(result);
-        log::warn("tape {} failed: {}", job.id, failure);
+        fail(job, task.result, failure);
       } else if (!clip) {
         ++report.dropped;
         report.tape_seconds += duration;
-        result["status"] = "dropped";
-        result["reason"] = dropped;
-        append_result(result);
+        task.result["status"] = "dropped";
+        task.result["reason"] = dropped;
+        append_result(task.result);
+        if (progress) progress->advance();
+        update();
       } else {
         ++report.ok;
         report.tape_seconds += duration;
         report.frames += static_cast<int>(clip->frames.size());
-        result["status"] = "ok";
-        waiting[job.id] = result;
+        task.result["status"] = "ok";
+        waiting[job.id] = task.result;
         try {
           writer.add(*clip);
         } catch (const Error& e) {
@@ -341,16 +381,21 @@ TapeBatchReport run_tape_batch(const std::vector<TapeJob>& jobs, const std::stri
           report.failures.push_back({job.id, e.what()});
           log::error("{}", e.what());
         }
+        if (progress) progress->advance();
+        update();
       }
-      if (progress) progress->advance();
-      update();
+      clip.reset();
+      report.cpu_render_seconds += cpu_seconds(RUSAGE_THREAD) - r0;
     }
   };
 
   const int n_workers = std::max(1, std::min<int>(opt.tapes.jobs, static_cast<int>(todo.size())));
-  std::vector<std::thread> threads;
-  for (int w = 0; w < n_workers; ++w) threads.emplace_back(worker);
-  for (auto& t : threads) t.join();
+  std::vector<std::thread> renderers, runners;
+  for (int w = 0; w < render_threads; ++w) renderers.emplace_back(render_worker);
+  for (int w = 0; w < n_workers; ++w) runners.emplace_back(run_worker);
+  for (auto& t : runners) t.join();
+  render_queue.close();
+  for (auto& t : renderers) t.join();
   ::sigaction(SIGINT, &old_int, nullptr);
   ::sigaction(SIGTERM, &old_term, nullptr);
   const bool stopped = g_stop.exchange(false);

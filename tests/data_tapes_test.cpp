@@ -245,6 +245,16 @@ TEST(TapeRun, TapeErrorsAreNcErrors) {
   EXPECT_NE(error("Require nope-nc-1\nRequire bash\nRequire nope-nc-2\nType hi\n").find("nope-nc-1, nope-nc-2 are not installed"),
             std::string::npos);
   EXPECT_NE(error("Sleep 10s\n").find("longer than the timeout"), std::string::npos);
+  // The timeout during a run: keys typed with echo off get no answer, so each waits the whole
+  // response window and the real time outgrows the timeout.
+  o.timeout = 1.5;
+  o.response_window = 0.4;
+  const std::string slow = error("Type 'stty -echo; cat'\nEnter\nSleep 200ms\nType abcdefgh\n");
+  EXPECT_NE(slow.find("e.tape: timed out after 1.5 s"), std::string::npos) << slow;
+  o.timeout = 5;
+  o.max_output_bytes = 1 << 20;
+  EXPECT_NE(error("Type yes\nEnter\nSleep 2s\n").find("wrote more than 1 MiB"), std::string::npos);
+  EXPECT_TRUE(term::sandbox_processes(o.sandbox_root).empty());
   // Two runs of one name in one root at once: the second is refused.
   term::Sandbox a(o.sandbox_root, "same");
   EXPECT_THROW(term::Sandbox(o.sandbox_root, "same"), Error);

@@ -89,6 +89,7 @@ term::TapeRunOptions tape_run_options(const TapeLook& look, const TapeOptions& t
   o.limit_memory_bytes = static_cast<uint64_t>(t.limit_memory_mb) << 20;
   o.limit_file_bytes = static_cast<uint64_t>(t.limit_file_mb) << 20;
   o.limit_processes = static_cast<uint64_t>(t.limit_processes);
+  o.max_output_bytes = static_cast<size_t>(t.max_output_mb) << 20;
   o.cols = look.cols;
   o.rows = look.rows;
   return o;

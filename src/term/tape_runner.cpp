@@ -1,5 +1,7 @@
 #include "nc/term/tape_runner.h"
 
+#include <fmt/format.h>
+
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -185,8 +187,7 @@ TapeRecording run_tape(const Tape& tape, const TapeRunOptions& o) {
   const std::vector<Step> steps = schedule(tape);
   const double nominal = tape.duration();
   if (nominal >= o.timeout)
-    throw Error("the tape lasts " + std::to_string(nominal) + " s, longer than the timeout (" +
-                    std::to_string(o.timeout) + " s)",
+    throw Error(fmt::format("the tape lasts {:.2f} s, longer than the timeout ({:g} s)", nominal, o.timeout),
                 tape.name, "raise tapes.timeout");
 
   TapeRecording rec;
@@ -222,15 +223,20 @@ TapeRecording run_tape(const Tape& tape, const TapeRunOptions& o) {
 
   auto check_timeout = [&] {
     if (seconds_since(spawned) > o.timeout)
-      throw Error("timed out after " + std::to_string(static_cast<int>(o.timeout)) + " s (the tape lasts " +
-                      std::to_string(nominal) + " s)",
+      throw Error(fmt::format("timed out after {:g} s (the tape lasts {:.2f} s)", o.timeout, nominal),
                   tape.name, "a program may be stuck; raise tapes.timeout if the tape is just long");
   };
   // Reads what the program wrote (waiting up to `ms`), feeds the live screen, and answers the
   // terminal queries it made.
+  size_t output_bytes = 0;
   auto pump = [&](int ms) -> std::string {
     std::string raw = proc->read(ms);
     if (raw.empty()) return {};
+    output_bytes += raw.size();
+    if (output_bytes > o.max_output_bytes)
+      throw Error("the programs wrote more than " + std::to_string(o.max_output_bytes >> 20) +
+                      " MiB to the terminal",
+                  tape.name, "a command floods the screen (yes, cat of a large file?); raise tapes.max_output_mb");
     std::string text = sanitize_utf8(splitter.feed(raw));
     screen.feed(text);
     std::string replies = screen.take_replies();
@@ -251,7 +257,7 @@ TapeRecording run_tape(const Tape& tape, const TapeRunOptions& o) {
   auto last_output = Clock::now();
   for (;;) {
     if (seconds_since(spawned) > o.startup_timeout)
-      throw Error("the shell showed no prompt within " + std::to_string(static_cast<int>(o.startup_timeout)) + " s",
+      throw Error(fmt::format("the shell showed no prompt within {:g} s", o.startup_timeout),
                   tape.name, "is bash working? (tapes.startup_timeout)");
     std::string text = pump(20);
     flush_input();

@@ -25,6 +25,7 @@ struct TapeOptions {
   int64_t limit_memory_mb = 4096;
   int64_t limit_file_mb = 512;
   int64_t limit_processes = 0;
+  int64_t max_output_mb = 32;
   bool write_casts = false;
 
   template <class V>
@@ -49,6 +50,8 @@ struct TapeOptions {
     v("limit_file_mb", limit_file_mb, "RLIMIT_FSIZE (largest file written) in MiB; 0 = unlimited", at_least(0));
     v("limit_processes", limit_processes, "RLIMIT_NPROC (counts all the user's processes); 0 = unlimited",
       at_least(0));
+    v("max_output_mb", max_output_mb, "a tape whose programs write more than this to the terminal fails (MiB)",
+      at_least(1));
     v("write_casts", write_casts, "also write each run as an asciicast v2 file (casts/<id>.cast)");
   }
 };

@@ -30,6 +30,7 @@ struct TapeRunOptions {
   double startup_timeout = 10;   // s for the shell's first prompt
   double response_window = 0.25; // s (see above)
   uint64_t limit_cpu_seconds = 0, limit_memory_bytes = 0, limit_file_bytes = 0, limit_processes = 0;
+  size_t max_output_bytes = size_t(32) << 20;  // more terminal output than this fails the tape
   int cols = 80, rows = 24;
 };
 

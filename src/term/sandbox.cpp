@@ -22,7 +22,7 @@ namespace nc::term {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr int kFixtureVersion = 1;
+constexpr int kFixtureVersion = 2;  // bump whenever a fixture changes: templates are cached on disk
 
 void put(const std::string& home, const std::string& rel, const std::string& text, bool executable = false) {
   const std::string path = home + "/" + rel;
@@ -61,7 +61,7 @@ std::string app_log() {
   std::string s;
   for (int i = 0; i < 40; ++i) {
     char line[160];
-    std::snprintf(line, sizeof line, "2024-01-15T10:%02d:%02dZ %-5s %s\n", i / 3, (i * 17) % 60,
+    std::snprintf(line, sizeof line, "2024-01-15T10:%02d:%02dZ %-5s %s\n", (i * 37) / 60, (i * 37) % 60,
                   levels[i % 8], messages[(i * 5) % 16]);
     s += line;
   }
@@ -75,7 +75,8 @@ std::string access_log() {
   for (int i = 0; i < 30; ++i) {
     char line[200];
     std::snprintf(line, sizeof line, "10.0.0.%d - - [15/Jan/2024:11:%02d:%02d +0000] \"GET %s HTTP/1.1\" %d %d\n",
-                  1 + (i * 7) % 12, i / 2, (i * 13) % 60, paths[(i * 5) % 6], codes[i % 8], 120 + (i * 311) % 4000);
+                  1 + (i * 7) % 12, (i * 23) / 60, (i * 23) % 60, paths[(i * 5) % 6], codes[i % 8],
+                  120 + (i * 311) % 4000);
     s += line;
   }
   return s;

@@ -36,7 +36,7 @@ struct TapeOptions {
     v("timeout", timeout, "real seconds a tape may take before its processes are killed", positive());
     v("startup_timeout", startup_timeout, "seconds for the shell's first prompt", positive());
     v("response_window", response_window,
-      "output this soon (s) after a key press is logged at the key press's time (run-to-run stable frames)",
+      "output this soon (s) after a key press is logged at its time, and the next key waits up to this for it (run-to-run stable frames)",
       between(0, 5));
     v("sandbox_root", sandbox_root, "absolute folder for the per-tape sandboxes (<root>/<tape id>/home, tmp)");
     v("path", path, "PATH inside the sandbox (Require looks here too)");

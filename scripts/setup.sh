@@ -19,6 +19,10 @@ PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libgtest-dev
   # terminal traces: emulation, glyph rendering, the default font, recording real casts
   libvterm-dev libfreetype-dev fonts-dejavu-core asciinema
+  # VHS tapes run natively (docs/DATA.md): what the generated tapes and their tests run, with
+  # `python` as the tapes type it, the git/SQLite fixtures, less/vim/top for the full-screen
+  # tapes, cal for the basic family, and VHS's default font
+  python3 python-is-python3 git sqlite3 less vim procps ncal fonts-jetbrains-mono
   # video and images
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libpng-dev
   # OCR metrics

@@ -8,6 +8,7 @@
 #include "nc/data/data_options.h"
 #include "nc/infer/sampler.h"
 #include "nc/model/model_config.h"
+#include "nc/data/tape_options.h"
 #include "nc/term/render_options.h"
 #include "nc/train/train_options.h"
 
@@ -21,6 +22,7 @@ struct Config {
   data::DataOptions data;
   train::TrainOptions train;
   infer::SamplerOptions rollout;
+  data::TapeOptions tapes;
 
   template <class V>
   void visit(V& v) {
@@ -31,6 +33,7 @@ struct Config {
     v("data", data, "what training reads: shards, held-out split, sample shape, batch, loader");
     v("train", train, "training: stage, optimiser, schedule, checkpoints, logging, data parallelism");
     v("rollout", rollout, "sampling: sampler, steps, shift, guidance");
+    v("tapes", tapes, "VHS tapes: parallel runs, sandbox, timeout, resource limits, frame scale");
   }
 };
 

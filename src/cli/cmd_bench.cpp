@@ -95,6 +95,7 @@ void add_bench_command(CLI::App& app, Commands& commands) {
                                                     .dump(2) +
                                                 "\n");
                       }});
+  add_bench_tapes_command(*cmd, commands);
 #endif
 }
 

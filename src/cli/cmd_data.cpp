@@ -10,6 +10,7 @@ void add_data_command(CLI::App& app, Commands& commands) {
   add_data_record_command(*data, commands);
   add_data_render_command(*data, commands);
   add_data_inspect_command(*data, commands);
+  add_data_tapes_command(*data, commands);
 #endif
 }
 

@@ -48,6 +48,8 @@ void add_data_command(CLI::App& app, Commands& commands);  // the `data` group
 void add_data_record_command(CLI::App& data, Commands& commands);
 void add_data_render_command(CLI::App& data, Commands& commands);
 void add_data_inspect_command(CLI::App& data, Commands& commands);
+void add_data_tapes_command(CLI::App& data, Commands& commands);
+void add_bench_tapes_command(CLI::App& bench, Commands& commands);  // in cmd_data_tapes.cpp
 void add_tokenizer_command(CLI::App& app, Commands& commands);  // NC_WITH_SENTENCEPIECE only
 
 }  // namespace nc::cli

@@ -91,7 +91,9 @@ std::string sensitive_match(const Trace& t, int begin, int end, const std::vecto
   return "";
 }
 
-std::vector<ClipPlan> plan_clips(const Trace& t, const ClipOptions& o, PlanReport* report) {
+namespace {
+
+std::vector<std::regex> compile_patterns(const ClipOptions& o) {
   std::vector<std::regex> patterns;
   for (size_t i = 0; i < o.sensitive_patterns.size(); ++i) {
     try {
@@ -100,6 +102,55 @@ std::vector<ClipPlan> plan_clips(const Trace& t, const ClipOptions& o, PlanRepor
       throw Error(std::string("invalid regex: ") + e.what(), "clips.sensitive_patterns[" + std::to_string(i) + "]");
     }
   }
+  return patterns;
+}
+
+}  // namespace
+
+std::vector<int> visible_frames(const Trace& t) {
+  std::vector<int> out;
+  out.reserve(t.frames.size());
+  bool shown = true;
+  size_t e = 0;
+  for (size_t k = 0; k < t.frames.size(); ++k) {
+    const double time = t.frames[k].time + 1e-9;
+    for (; e < t.events.size() && t.events[e].time <= time; ++e) {
+      if (t.events[e].type != 'm') continue;
+      if (t.events[e].data == "hide") shown = false;
+      else if (t.events[e].data == "show") shown = true;
+    }
+    if (shown) out.push_back(static_cast<int>(k));
+  }
+  return out;
+}
+
+std::vector<ClipPlan> plan_whole(const Trace& t, const ClipOptions& o, PlanReport* report) {
+  PlanReport local;
+  PlanReport& r = report ? *report : local;
+  const std::vector<int> shown = visible_frames(t);
+  if (shown.empty()) {
+    ++r.dropped_hidden;
+    return {};
+  }
+  ClipPlan plan;
+  plan.begin = shown.front();
+  plan.end = shown.back() + 1;
+  for (int i : fixed_length(0, static_cast<int>(shown.size()), o.frames)) plan.frames.push_back(shown[i]);
+  if (o.drop_frozen && is_frozen(t, plan.begin, plan.end)) {
+    ++r.dropped_frozen;
+    return {};
+  }
+  const std::vector<std::regex> patterns = compile_patterns(o);
+  if (!sensitive_match(t, plan.begin, plan.end, patterns, o.sensitive_patterns).empty()) {
+    ++r.dropped_sensitive;
+    return {};
+  }
+  ++r.clips;
+  return {plan};
+}
+
+std::vector<ClipPlan> plan_clips(const Trace& t, const ClipOptions& o, PlanReport* report) {
+  const std::vector<std::regex> patterns = compile_patterns(o);
   PlanReport local;
   PlanReport& r = report ? *report : local;
   std::vector<ClipPlan> plans;

@@ -285,17 +285,34 @@ Clip ShardReader::clip(size_t i) const {
 
 // ---- shard sets ----------------------------------------------------------------------------------
 
-ShardSetWriter::ShardSetWriter(std::string dir, size_t clips_per_shard, nlohmann::json info)
+ShardSetWriter::ShardSetWriter(std::string dir, size_t clips_per_shard, nlohmann::json info, bool append)
     : dir_(std::move(dir)), clips_per_shard_(std::max<size_t>(1, clips_per_shard)), info_(std::move(info)) {
   make_dirs(dir_);
+  const std::string manifest = dir_ + "/shards.json";
+  if (append && file_exists(manifest)) {
+    try {
+      nlohmann::json m = nlohmann::json::parse(read_file(manifest));
+      for (const auto& s : m.at("shards"))
+        if (file_exists(dir_ + "/" + s.at("file").get<std::string>())) {
+          shards_.push_back(s);
+          total_ += s.at("clips").get<size_t>();
+        }
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(std::string("shards.json is malformed: ") + e.what(), manifest, "move the folder aside or remove it");
+    }
+  }
 }
 
 void ShardSetWriter::add(const Clip& clip) {
   if (!current_) {
-    current_name_ = fmt::format("shard-{:05d}{}", shards_.size(), kShardExtension);
+    size_t n = shards_.size();
+    do {
+      current_name_ = fmt::format("shard-{:05d}{}", n++, kShardExtension);
+    } while (file_exists(dir_ + "/" + current_name_));
     current_ = std::make_unique<ShardWriter>(dir_ + "/" + current_name_);
   }
   current_->add(clip);
+  current_ids_.push_back(clip.id);
   ++total_;
   if (current_->clips() >= clips_per_shard_) close_shard();
 }
@@ -305,13 +322,21 @@ void ShardSetWriter::close_shard() {
   current_->finish();
   shards_.push_back({{"file", current_name_}, {"clips", current_->clips()}, {"bytes", current_->bytes()}});
   current_.reset();
+  write_manifest();
+  std::vector<std::string> ids;
+  ids.swap(current_ids_);
+  if (on_shard_done) on_shard_done(current_name_, ids);
+}
+
+void ShardSetWriter::write_manifest() {
+  nlohmann::json manifest = {{"format", "nc-shards"}, {"version", kVersion}, {"clips", total_},
+                             {"shards", shards_}, {"info", info_}};
+  write_file_atomic(dir_ + "/shards.json", manifest.dump(2) + "\n");
 }
 
 size_t ShardSetWriter::finish() {
   close_shard();
-  nlohmann::json manifest = {{"format", "nc-shards"}, {"version", kVersion}, {"clips", total_},
-                             {"shards", shards_}, {"info", info_}};
-  write_file_atomic(dir_ + "/shards.json", manifest.dump(2) + "\n");
+  write_manifest();
   return total_;
 }
 

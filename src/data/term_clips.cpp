@@ -35,10 +35,12 @@ PlanReport render_term_clips(const TermSource& source, const ClipOptions& o, con
   Trace trace = scan_trace(h.width, h.height, playback_events(source.cast.events, idle, o.speed), o.fps,
                            o.prompt_regex);
   PlanReport report;
-  const std::vector<ClipPlan> plans = plan_clips(trace, o, &report);
+  const std::vector<ClipPlan> plans = source.whole ? plan_whole(trace, o, &report) : plan_clips(trace, o, &report);
   if (plans.empty()) return report;
 
   term::Renderer renderer(render);
+  if (source.window_width > 0 && source.window_height > 0)
+    renderer.set_window_size(source.window_width, source.window_height);
   // Every frame of a recording has one size: later terminal resizes are letterboxed into it.
   const auto [frame_w, frame_h] = renderer.output_size(h.width, h.height);
   renderer.set_output_size(frame_w, frame_h);
@@ -60,7 +62,7 @@ PlanReport render_term_clips(const TermSource& source, const ClipOptions& o, con
     if (next < plan.frames.size()) continue;
 
     // The clip's last frame: finish its record.
-    clip.id = fmt::format("{}_{:04d}", source.id, p + 1);
+    clip.id = source.whole ? source.id : fmt::format("{}_{:04d}", source.id, p + 1);
     clip.fps = o.fps;
     const double t0 = trace.frames[plan.begin].time, t_end = trace.frames[plan.end - 1].time;
     for (const auto& e : trace.events)

@@ -5,6 +5,10 @@
 #include FT_SYNTHESIS_H
 
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <mutex>
 
 #include "nc/core/error.h"
 #include "nc/core/file_util.h"
@@ -128,5 +132,58 @@ std::unique_ptr<GlyphCache::Face> open_face(FT_Library lib, const std::string& p
 }
 
 }  // namespace
+
+FontFiles find_font_family(const std::string& families) {
+  // File name -> path for every font file installed, scanned once.
+  static std::mutex mu;
+  static std::map<std::string, std::string> files;
+  static bool scanned = false;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!scanned) {
+      scanned = true;
+      std::vector<std::string> dirs = {"/usr/share/fonts", "/usr/local/share/fonts"};
+      if (const char* home = std::getenv("HOME")) {
+        dirs.push_back(std::string(home) + "/.local/share/fonts");
+        dirs.push_back(std::string(home) + "/.fonts");
+      }
+      for (const auto& d : dirs) {
+        std::error_code ec;
+        for (auto it = std::filesystem::recursive_directory_iterator(d, ec);
+             !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+          const auto ext = it->path().extension().string();
+          if (ext == ".ttf" || ext == ".otf" || ext == ".TTF" || ext == ".OTF")
+            files.emplace(it->path().filename().string(), it->path().string());
+        }
+      }
+    }
+  }
+  auto find = [&](const std::string& base, std::initializer_list<const char*> suffixes) -> std::string {
+    for (const char* suffix : suffixes)
+      for (const char* ext : {".ttf", ".otf"}) {
+        auto it = files.find(base + suffix + ext);
+        if (it != files.end()) return it->second;
+      }
+    return {};
+  };
+  size_t start = 0;
+  while (start <= families.size()) {
+    size_t end = families.find(',', start);
+    if (end == std::string::npos) end = families.size();
+    std::string base;
+    for (char c : families.substr(start, end - start))
+      if (c != ' ' && c != '"' && c != '\'') base += c;
+    start = end + 1;
+    if (base.empty()) continue;
+    FontFiles f;
+    f.regular = find(base, {"-Regular", ""});
+    if (f.regular.empty()) continue;
+    f.bold = find(base, {"-Bold"});
+    f.italic = find(base, {"-Italic", "-Oblique"});
+    f.bold_italic = find(base, {"-BoldItalic", "-BoldOblique"});
+    return f;
+  }
+  return {};
+}
 
 }  // namespace nc::term

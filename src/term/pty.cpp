@@ -169,6 +169,7 @@ std::unique_ptr<PtyProcess> PtyProcess::spawn(const PtyOptions& o) {
     limit(RLIMIT_CPU, o.limit_cpu_seconds);
     limit(RLIMIT_AS, o.limit_address_space_bytes);
     limit(RLIMIT_NPROC, o.limit_processes);
+    limit(RLIMIT_FSIZE, o.limit_file_bytes);
     ::execve(program.c_str(), argv.data(), envp.data());
     child_fail(pipe_fds[1], 0);
   }

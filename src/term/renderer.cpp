@@ -35,14 +35,20 @@ TerminalGeometry Renderer::geometry(int cols, int rows) const {
   g.baseline = static_cast<int>(std::lround((g.cell_height - box) / 2 + glyphs_->ascender()));
   const int inset = options_.padding + options_.margin;
   g.origin_x = g.origin_y = inset;
-  g.canvas_width = cols * g.cell_width + 2 * inset;
-  g.canvas_height = rows * g.cell_height + 2 * inset;
+  g.canvas_width = std::max(window_w_, cols * g.cell_width + 2 * inset);
+  g.canvas_height = std::max(window_h_, rows * g.cell_height + 2 * inset);
   return g;
 }
 
 void Renderer::set_output_size(int width, int height) {
   options_.width = width;
   options_.height = height;
+}
+
+void Renderer::set_window_size(int width, int height) {
+  window_w_ = std::max(0, width);
+  window_h_ = std::max(0, height);
+  canvas_ = Image();  // redrawn whole at the next render
 }
 
 std::pair<int, int> Renderer::output_size(int cols, int rows) const {

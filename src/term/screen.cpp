@@ -126,6 +126,57 @@ std::string Screen::take_replies() {
   return out;
 }
 
+std::string Screen::key_input(const KeyPress& k) {
+  std::string pending;
+  pending.swap(replies_);
+  std::string out;
+  if (k.key == Key::kNone || k.key == Key::kSpace) {
+    // Characters are encoded here: libvterm would send CSI u for Ctrl+C (upper case), which
+    // shells do not read. These are xterm's control characters.
+    char32_t c = k.key == Key::kSpace ? U' ' : k.ch;
+    if (k.shift && c >= U'a' && c <= U'z') c = c - U'a' + U'A';
+    if (k.ctrl) {
+      if ((c >= U'a' && c <= U'z') || (c >= U'A' && c <= U'Z')) c &= 0x1f;
+      else if (c == U'@' || c == U' ' || c == U'2') c = 0;
+      else if (c == U'[' || c == U'3') c = 0x1b;
+      else if (c == U'\\' || c == U'4') c = 0x1c;
+      else if (c == U']' || c == U'5') c = 0x1d;
+      else if (c == U'^' || c == U'6') c = 0x1e;
+      else if (c == U'_' || c == U'/' || c == U'7') c = 0x1f;
+      else if (c == U'?' || c == U'8') c = 0x7f;
+    }
+    if (k.alt) out += '\x1b';
+    out += encode_utf8(c);
+  } else {
+    VTermKey key = VTERM_KEY_NONE;
+    switch (k.key) {
+      case Key::kEnter: key = VTERM_KEY_ENTER; break;
+      case Key::kTab: key = VTERM_KEY_TAB; break;
+      case Key::kBackspace: key = VTERM_KEY_BACKSPACE; break;
+      case Key::kEscape: key = VTERM_KEY_ESCAPE; break;
+      case Key::kUp: key = VTERM_KEY_UP; break;
+      case Key::kDown: key = VTERM_KEY_DOWN; break;
+      case Key::kLeft: key = VTERM_KEY_LEFT; break;
+      case Key::kRight: key = VTERM_KEY_RIGHT; break;
+      case Key::kInsert: key = VTERM_KEY_INS; break;
+      case Key::kDelete: key = VTERM_KEY_DEL; break;
+      case Key::kHome: key = VTERM_KEY_HOME; break;
+      case Key::kEnd: key = VTERM_KEY_END; break;
+      case Key::kPageUp: key = VTERM_KEY_PAGEUP; break;
+      case Key::kPageDown: key = VTERM_KEY_PAGEDOWN; break;
+      default: break;
+    }
+    int mod = VTERM_MOD_NONE;
+    if (k.shift) mod |= VTERM_MOD_SHIFT;
+    if (k.alt) mod |= VTERM_MOD_ALT;
+    if (k.ctrl) mod |= VTERM_MOD_CTRL;
+    vterm_keyboard_key(vt_, key, static_cast<VTermModifier>(mod));
+    out.swap(replies_);
+  }
+  replies_ = std::move(pending);
+  return out;
+}
+
 Cell Screen::cell(int row, int col) const {
   VTermScreenCell vc;
   Cell c;

@@ -18,6 +18,7 @@ struct ClipPlan {
 
 struct PlanReport {
   int clips = 0, dropped_frozen = 0, dropped_sensitive = 0, dropped_tail = 0;
+  int dropped_hidden = 0;  // plan_whole: no frame is shown
 };
 
 // Split points: each clip is cut in [min_seconds, max_seconds], at the frame that scores best
@@ -37,5 +38,15 @@ std::string sensitive_match(const Trace& trace, int begin, int end, const std::v
                             const std::vector<std::string>& sources);
 
 std::vector<ClipPlan> plan_clips(const Trace& trace, const ClipOptions& options, PlanReport* report);
+
+// The raw frames a recording shows when its 'm' markers "hide" and "show" (VHS Hide / Show)
+// switch the display off and on: frame k is shown when the last such marker at or before its
+// time is not "hide". Without markers, every frame.
+std::vector<int> visible_frames(const Trace& trace);
+
+// One clip of the recording's visible frames, brought to `clips.frames` (VHS tapes: PAPER.md
+// §1.2, longer than the clip is subsampled, shorter repeats the last frame); the frozen and
+// sensitive filters apply as in plan_clips.
+std::vector<ClipPlan> plan_whole(const Trace& trace, const ClipOptions& options, PlanReport* report);
 
 }  // namespace nc::data

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -93,20 +94,26 @@ class ShardReader {
   std::vector<Entry> entries_;
 };
 
-// A directory of shards plus `shards.json` (the manifest a Dataset opens).
+// A directory of shards plus `shards.json` (the manifest a Dataset opens). shards.json is
+// rewritten as each shard closes, so a run that dies keeps a consistent folder.
 class ShardSetWriter {
  public:
-  // `info` is stored in the manifest (the resolved config, the inputs).
-  ShardSetWriter(std::string dir, size_t clips_per_shard, nlohmann::json info = {});
+  // `info` is stored in the manifest (the resolved config, the inputs). With `append`, the
+  // shards already listed in the folder's shards.json are kept and new ones take free names.
+  ShardSetWriter(std::string dir, size_t clips_per_shard, nlohmann::json info = {}, bool append = false);
   void add(const Clip& clip);
+  // Called after each shard is finished (its file name, the ids of its clips).
+  std::function<void(const std::string& file, const std::vector<std::string>& ids)> on_shard_done;
   // Closes the open shard and writes shards.json; returns the number of clips written.
   size_t finish();
   size_t clips() const { return total_; }
 
  private:
   void close_shard();
+  void write_manifest();
 
   std::string dir_;
+  std::vector<std::string> current_ids_;
   size_t clips_per_shard_;
   nlohmann::json info_;
   std::unique_ptr<ShardWriter> current_;

@@ -22,6 +22,10 @@ struct TermSource {
   term::Cast cast;                   // events on the recording's clock
   nlohmann::json metadata = nlohmann::json::object();  // the record's "metadata"
   nlohmann::json sidecar;            // captions sidecar (see captions.h), or null
+  // One clip for the whole recording instead of content-aware segments (VHS tapes): its frames
+  // are those its "hide"/"show" markers leave shown (plan_whole); its id is `id` itself.
+  bool whole = false;
+  int window_width = 0, window_height = 0;  // term::Renderer::set_window_size (VHS Width/Height)
 };
 
 PlanReport render_term_clips(const TermSource& source, const ClipOptions& options,

@@ -16,6 +16,12 @@ struct FontFiles {
   std::vector<std::string> fallbacks;
 };
 
+// The files of an installed font family ("JetBrains Mono", "DejaVu Sans Mono"), found by file
+// name (JetBrainsMono-Regular.ttf, DejaVuSansMono-Bold.ttf, ...) under the system and user font
+// folders. `families` is a comma-separated list tried in order, as VHS's FontFamily is. An
+// empty `regular` means none of them is installed.
+FontFiles find_font_family(const std::string& families);
+
 struct Glyph {
   int width = 0, height = 0;  // bitmap size in px
   int left = 0, top = 0;      // offset of the bitmap from the pen position, top above baseline

@@ -25,6 +25,7 @@ struct PtyOptions {
   uint64_t limit_cpu_seconds = 0;
   uint64_t limit_address_space_bytes = 0;
   uint64_t limit_processes = 0;  // RLIMIT_NPROC: counts every process of the user
+  uint64_t limit_file_bytes = 0;  // RLIMIT_FSIZE: the largest file a process may write
 };
 
 class PtyProcess {

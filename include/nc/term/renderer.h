@@ -29,6 +29,11 @@ class Renderer {
 
   // Fixes the frame size (letterboxing whatever the terminal becomes, e.g. after a resize).
   void set_output_size(int width, int height);
+  // VHS's Set Width/Height: the canvas is exactly width x height (or the cells' natural size
+  // when that is larger), the window fills it inside the margin, and the cells start at
+  // margin + padding from its top-left corner, so what the cells leave over on the right and at
+  // the bottom is window background, not letterbox. 0 x 0: the natural size.
+  void set_window_size(int width, int height);
 
   // The frame size for a cols x rows terminal (render.width/height when set).
   std::pair<int, int> output_size(int cols, int rows) const;
@@ -52,6 +57,7 @@ class Renderer {
   std::unique_ptr<GlyphCache> glyphs_;
   TerminalGeometry geo_;
   int cols_ = 0, rows_ = 0;
+  int window_w_ = 0, window_h_ = 0;
   Image canvas_, output_;
   Cursor drawn_cursor_;
   bool cursor_drawn_ = false;

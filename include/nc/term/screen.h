@@ -39,6 +39,17 @@ struct Cell {
 
 enum class CursorShape : uint8_t { kBlock, kUnderline, kBar };
 
+// A key press to send to a program: a named key, or a character (`ch`), with modifiers.
+enum class Key : uint8_t {
+  kNone, kEnter, kTab, kBackspace, kEscape, kSpace, kUp, kDown, kLeft, kRight,
+  kInsert, kDelete, kHome, kEnd, kPageUp, kPageDown
+};
+struct KeyPress {
+  Key key = Key::kNone;  // kNone: the character `ch`
+  char32_t ch = 0;
+  bool ctrl = false, alt = false, shift = false;
+};
+
 struct Cursor {
   int row = 0, col = 0;
   bool visible = true;
@@ -75,6 +86,11 @@ class Screen {
   // Bytes the terminal sends back to the program (answers to status queries); a PTY runner
   // writes them to the program, a cast replay drops them.
   std::string take_replies();
+
+  // The bytes a terminal sends for a key press in the program's current modes (application
+  // cursor keys switch Up to ESC O A, as xterm.js does). Ctrl+letter is the control character,
+  // Alt+ prefixes ESC. Pending replies are left alone.
+  std::string key_input(const KeyPress& key);
 
  private:
   struct Callbacks;

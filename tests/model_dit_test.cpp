@@ -2,6 +2,7 @@
 // device against the committed parameter lists), gradient checkpointing, flow matching.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -542,7 +543,12 @@ TEST(DitOptionsTest, FactoriesAndConfigKeys) {
   EXPECT_EQ(DitOptions::wan_14b("i2v").in_dim, 36);
   EXPECT_EQ(DitOptions::wan_14b("i2v").head_dim(), 128);
   const auto keys = config::list_keys<DitOptions>();
-  EXPECT_EQ(keys.size(), 18u);
+  EXPECT_EQ(keys.size(), 20u);
+  for (const char* k : {"dim", "num_layers", "image_context", "weights"})
+    EXPECT_NE(std::find_if(keys.begin(), keys.end(),
+                           [&](const auto& e) { return e.path == k; }),
+              keys.end())
+        << k;
   config::Document doc;
   config::apply_override(doc, "num_heads=5");
   EXPECT_THROW(config::bind<DitOptions>(doc), Error);  // 1536 % 5 != 0

@@ -11,6 +11,9 @@ void add_data_command(CLI::App& app, Commands& commands) {
   add_data_render_command(*data, commands);
   add_data_inspect_command(*data, commands);
 #endif
+#ifdef NC_WITH_VIDEO
+  add_data_gui_command(*data, commands);
+#endif
 }
 
 }  // namespace nc::cli

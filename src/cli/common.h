@@ -44,6 +44,7 @@ void add_data_command(CLI::App& app, Commands& commands);  // the `data` group
 void add_data_record_command(CLI::App& data, Commands& commands);
 void add_data_render_command(CLI::App& data, Commands& commands);
 void add_data_inspect_command(CLI::App& data, Commands& commands);
+void add_data_gui_command(CLI::App& data, Commands& commands);  // NC_WITH_VIDEO only
 void add_tokenizer_command(CLI::App& app, Commands& commands);  // NC_WITH_SENTENCEPIECE only
 
 }  // namespace nc::cli

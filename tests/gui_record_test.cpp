@@ -142,6 +142,11 @@ TEST(GuiRecord, ClearErrorWhenTheXServerCannotStart) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("the X server could not start: cannot run 'no-such-x-server'"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("xvfb package"), std::string::npos) << r.err;
+  // Random agents never drive apps that run as this process's user (they could reach its files).
+  r = test::run_nc({"data", "gui", "record", "--seconds", "1", "--out", dir.file("d"), "--agent", "fast", "--set",
+                    "gui.recorder.app_user=no-such-user-nc"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("the random agent would drive the apps as this process's user"), std::string::npos) << r.err;
   r = test::run_nc({"data", "gui", "record", "--seconds", "1", "--out", dir.file("c"), "--agent", "medium"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("unknown agent 'medium'"), std::string::npos) << r.err;

@@ -434,6 +434,15 @@ RecordReport record_desktop(const RecordRequest& req, const GuiOptions& options)
       uid = static_cast<int>(pw->pw_uid);
       gid = static_cast<int>(pw->pw_gid);
     }
+  // Random clicks and keys in a file browser can delete whatever its user may delete: random
+  // agents drive apps only as an unprivileged account, unless told otherwise.
+  if (agent.kind != AgentKind::kScript && uid < 0 && !ro.allow_same_user)
+    throw Error("the random agent would drive the apps as this process's user" +
+                    std::string(::geteuid() == 0 ? " (root)" : "") + ", with its files in their reach",
+                "gui.recorder.app_user",
+                ::geteuid() == 0 ? "set gui.recorder.app_user to an existing unprivileged account (default nobody)"
+                                 : "run the recorder as root (apps then run as gui.recorder.app_user), use "
+                                   "--agent script:FILE, or set gui.recorder.allow_same_user=true");
   Sandbox sandbox(uid, gid);
   detail::XSession session(ro, req.x_server, sandbox.path(), log_dir);
   Display* d = session.display();

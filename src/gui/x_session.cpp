@@ -87,6 +87,7 @@ std::string base_name(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// twm's default fonts ("variable" = helvetica) are not in xfonts-base: without them it exits.
 const char* kTwmrc = R"(# nc data gui record: a plain twm with no menus (random clicks cannot quit or kill)
 NoGrabServer
 RandomPlacement
@@ -94,7 +95,11 @@ UsePPosition "on"
 NoDefaults
 DecorateTransients
 BorderWidth 1
-TitleFont "-misc-fixed-bold-r-normal--13-*-*-*-*-*-*-*"
+TitleFont "fixed"
+MenuFont "fixed"
+IconFont "fixed"
+ResizeFont "fixed"
+IconManagerFont "fixed"
 Color {
   BorderColor "#1d2b3a"
   TitleBackground "#2f4f7f"
@@ -576,6 +581,9 @@ void XSession::layout() {
     if (all || Clock::now() >= deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  if (wm_ && wm_->exited())
+    warnings.push_back("the window manager '" + wm_->name() + "' exited with status " + std::to_string(wm_->status()) +
+                       (wm_->log_tail().empty() ? "" : ": " + wm_->log_tail()));
   for (const auto& app : apps_)
     if (!app.window)
       warnings.push_back("no window from '" + app.child->name() + "' within " +

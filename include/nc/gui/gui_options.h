@@ -113,9 +113,10 @@ struct RecorderOptions {
   std::string preset = "veryfast";
   std::string codec = "libx264";
   std::string window_manager = "twm";
-  // "WxH+X+Y program args..." each; {sandbox} is the recording's scratch folder.
+  // "WxH+X+Y program args..." each (words split on blanks, '...' and "..." quote, no shell);
+  // {sandbox} is the recording's scratch folder.
   std::vector<std::string> apps = {
-      "500x330+12+12 xterm -fa Monospace -fs 10 -e env PATH=/nonexistent /bin/bash --norc --noprofile -r",
+      "500x330+12+12 xterm -T Terminal -fa Monospace -fs 10 -e env PATH=/nonexistent /bin/bash --norc --noprofile -r",
       "230x300+530+12 xcalc",
       "150x150+770+12 xclock -update 1",
       "130x90+770+190 xeyes",
@@ -124,6 +125,7 @@ struct RecorderOptions {
   };
   std::string desktop_color = "#3a6ea5";
   std::string app_user = "nobody";  // apps run as this user when the recorder runs as root
+  bool allow_same_user = false;     // random agents may drive apps running as this process's user
   double start_timeout = 10;        // s to wait for the X server and for the app windows
   double settle_seconds = 0.5;      // s after the layout, before the first frame
   std::string capture = "shm";      // shm (MIT-SHM) or getimage
@@ -142,6 +144,8 @@ struct RecorderOptions {
     v("apps", apps, "applications, each 'WxH+X+Y program args...'; {sandbox} = the scratch folder");
     v("desktop_color", desktop_color, "root window colour, #rrggbb");
     v("app_user", app_user, "user the apps run as when the recorder runs as root (empty: root)");
+    v("allow_same_user", allow_same_user,
+      "let the random agents drive apps that run as this process's user (they can reach its files)");
     v("start_timeout", start_timeout, "s to wait for the X server and for the app windows", positive());
     v("settle_seconds", settle_seconds, "s to wait after laying out the windows", at_least(0));
     v("capture", capture, "screen capture: shm (MIT-SHM, fast) or getimage", one_of({"shm", "getimage"}));

@@ -125,6 +125,10 @@ TEST(GuiLogs, PythonLiteralKeyCells) {
   EXPECT_EQ(e[0], GuiEvent::key_down("backslash"));
   EXPECT_EQ(e[1], GuiEvent::key_up("apostrophe"));
   EXPECT_EQ(e[2], GuiEvent::key_down("A"));
+  // The computer-use recorder's CSV logs chords as one key.
+  EXPECT_EQ(parse_key_cell("[('keydown', 'ctrl+s'), ('keyup', 'ctrl+s')]", "c"),
+            (std::vector<GuiEvent>{GuiEvent::key_down("Control_L"), GuiEvent::key_down("s"), GuiEvent::key_up("s"),
+                                   GuiEvent::key_up("Control_L")}));
   // Unknown keys are kept as logged (and counted by the CSV reader).
   EXPECT_EQ(parse_key_cell("[('keydown', 'Hyper_L')]", "c")[0].key, "Hyper_L");
   EXPECT_EQ(python_repr("a'b"), "\"a'b\"");

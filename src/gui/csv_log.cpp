@@ -238,6 +238,20 @@ std::vector<GuiEvent> key_events_from_pairs(const std::vector<std::pair<std::str
     if (type == "keydown" || type == "keyup") {
       check(!key.empty(), "empty key name in a " + type + " event", where);
       const std::string canon = canonical_key(key);
+      if (canon.empty() && key.size() > 1 && key.find('+') != std::string::npos) {
+        // The computer-use recorder's own CSV logs a key action's chord as one "key".
+        const Chord ch = parse_chord(key, where);
+        std::vector<std::string> keys;
+        for (const auto& [bit, name] : {std::pair{kCtrl, "Control_L"}, std::pair{kShift, "Shift_L"},
+                                        std::pair{kAlt, "Alt_L"}, std::pair{kMeta, "Super_L"}})
+          if (ch.modifiers & bit) keys.push_back(name);
+        if (!ch.key_name.empty()) keys.push_back(ch.key_name);
+        if (type == "keydown")
+          for (const auto& k : keys) out.push_back(GuiEvent::key_down(k));
+        else
+          for (auto it = keys.rbegin(); it != keys.rend(); ++it) out.push_back(GuiEvent::key_up(*it));
+        continue;
+      }
       const std::string name = canon.empty() ? key : canon;
       out.push_back(type == "keydown" ? GuiEvent::key_down(name) : GuiEvent::key_up(name));
     } else if (type == "scroll") {

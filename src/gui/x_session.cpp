@@ -395,7 +395,7 @@ void XSession::start_server(const std::string& program, const std::string& log_d
   } catch (const Error& e) {
     ::close(fds[0]);
     ::close(fds[1]);
-    throw Error("the X server could not start: " + e.what_failed(), so.log_path, hint);
+    throw Error("the X server could not start: " + e.what_failed(), "", hint);
   }
   ::close(fds[1]);
   // -displayfd: the server writes its display number once it accepts connections.

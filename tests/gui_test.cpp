@@ -369,6 +369,25 @@ TEST(GuiAlign, MismatchesAreErrorsOrDocumentedClamps) {
   EXPECT_THROW(align_trace(nullptr, &fast, 10, 15, 1024, 768, {}), Error);
 }
 
+TEST(GuiAlign, ComputerUseSessionsTakePositionsFromTheScreenCsv) {
+  // The screen recorder: rows at k/fps, positions only; the tool calls give the events.
+  std::string screen = "Timestamp,Time,X,Y,Left Click,Right Click,Keys\n";
+  for (int k = 0; k < 8; ++k)
+    screen += std::to_string(k / 15.0) + ",0:0," + std::to_string(10 * k) + ",5,False,False,[]\n";
+  const CsvLog csv = parse_frame_csv(screen, "screen_s.csv");
+  const ActionLog tools = parse_action_json(
+      R"({"metadata": {"recording_type": "tool_execution"},
+          "actions": [{"timestamp": 0.2, "tool_name": "computer", "action": "double_click", "x": 500, "y": 500}]})",
+      "s.json");
+  AlignReport r;
+  const GuiTrace t = align_trace(&csv, &tools, 8, 15, 1024, 768, {}, &r);
+  EXPECT_EQ(r.positions_from, "csv");
+  EXPECT_EQ(r.events_from, "tool calls");
+  EXPECT_NEAR(r.csv_offset, 0, 1e-6);
+  EXPECT_EQ(t.frames[3].events, std::vector<GuiEvent>{GuiEvent::click(kLeftButton, 2)});
+  EXPECT_EQ(t.frames[3].x, 30);  // the screen CSV's position, not the tool call's
+}
+
 TEST(GuiAlign, MultiClickWindow) {
   GuiTrace t;
   t.fps = 15;
@@ -668,6 +687,26 @@ void write_recording(const std::string& dir) {
            ",False," + keys + "\n";
   }
   test::write_text(dir + "/actions/record_0.csv", csv);
+}
+
+TEST(GuiImport, FindsTheLogsOfEachLayout) {
+  test::TempDir dir;
+  for (const char* d : {"/videos", "/actions", "/flat"}) make_dirs(dir.path() + d);
+  for (const char* f : {"/videos/record_3.mp4", "/actions/record_3.csv", "/actions/meta_actions_3.json",
+                        "/actions/actions_3.json", "/videos/sess.mp4", "/actions/screen_sess.csv",
+                        "/actions/sess.json", "/flat/clip.mp4", "/flat/clip.json"})
+    test::write_text(dir.path() + f, "");
+  const auto found = find_recordings({dir.path()});
+  ASSERT_EQ(found.size(), 3u);
+  EXPECT_EQ(found[0].id, "clip");
+  EXPECT_EQ(found[0].csv, "");
+  EXPECT_NE(found[0].json.find("flat/clip.json"), std::string::npos);
+  EXPECT_EQ(found[1].id, "record_3");
+  EXPECT_NE(found[1].csv.find("actions/record_3.csv"), std::string::npos);
+  EXPECT_NE(found[1].json.find("actions/meta_actions_3.json"), std::string::npos);  // before actions_3.json
+  EXPECT_NE(found[2].csv.find("actions/screen_sess.csv"), std::string::npos);
+  EXPECT_NE(found[2].json.find("actions/sess.json"), std::string::npos);
+  EXPECT_THROW(find_recordings({dir.file("missing")}), Error);
 }
 
 TEST(GuiImport, RecordingToClipsWithTensors) {

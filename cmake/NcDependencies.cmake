@@ -70,6 +70,16 @@ if(NC_WITH_TERM)
   target_compile_definitions(nc_deps INTERFACE NC_WITH_TERM=1)
 endif()
 
+if(NC_WITH_GUI)
+  # The desktop recorder: Xlib, XTest (synthetic input), MIT-SHM (fast capture, in libXext)
+  # and XFixes (the cursor image, drawn into the frames).
+  find_package(PkgConfig REQUIRED)
+  pkg_check_modules(NC_X11 REQUIRED IMPORTED_TARGET x11 xtst xext xfixes)
+  target_link_libraries(nc_deps INTERFACE PkgConfig::NC_X11)
+  target_compile_definitions(nc_deps INTERFACE NC_WITH_GUI=1)
+  message(STATUS "nc: desktop recorder through X11 ${NC_X11_x11_VERSION}, XTest ${NC_X11_xtst_VERSION}")
+endif()
+
 if(NC_WITH_OCR)
   find_package(PkgConfig REQUIRED)
   pkg_check_modules(NC_TESSERACT REQUIRED IMPORTED_TARGET tesseract)

@@ -29,8 +29,11 @@ PACKAGES=(
   libtesseract-dev tesseract-ocr-eng
   # tokenizer
   libsentencepiece-dev
-  # desktop traces
-  libx11-dev libxtst-dev xvfb
+  # desktop traces: Xlib, XTest (input), XShm and XFixes (capture, cursor), the virtual X server
+  libx11-dev libxtst-dev libxext-dev libxfixes-dev xvfb
+  # the recorder's desktop (docs/DATA.md): twm, a terminal, calculator/clock/eyes/editor
+  # (x11-apps: xcalc, xclock, xeyes, xedit) and a FOX file browser (no GTK); ~16 MB installed
+  twm xterm x11-apps xfe
 )
 
 BUILD=1

@@ -6,9 +6,10 @@
 #include "nc/core/run_config.h"
 #include "nc/data/clip_options.h"
 #include "nc/data/data_options.h"
+#include "nc/data/tape_options.h"
+#include "nc/gui/gui_options.h"
 #include "nc/infer/sampler.h"
 #include "nc/model/model_config.h"
-#include "nc/data/tape_options.h"
 #include "nc/term/render_options.h"
 #include "nc/train/train_options.h"
 
@@ -23,6 +24,7 @@ struct Config {
   train::TrainOptions train;
   infer::SamplerOptions rollout;
   data::TapeOptions tapes;
+  gui::GuiOptions gui;
 
   template <class V>
   void visit(V& v) {
@@ -34,6 +36,7 @@ struct Config {
     v("train", train, "training: stage, optimiser, schedule, checkpoints, logging, data parallelism");
     v("rollout", rollout, "sampling: sampler, steps, shift, guidance");
     v("tapes", tapes, "VHS tapes: parallel runs, sandbox, timeout, resource limits, frame scale");
+    v("gui", gui, "desktop traces: alignment, letterbox, cursor, synthetic agent, recorder");
   }
 };
 

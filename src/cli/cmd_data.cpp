@@ -12,6 +12,9 @@ void add_data_command(CLI::App& app, Commands& commands) {
   add_data_inspect_command(*data, commands);
   add_data_tapes_command(*data, commands);
 #endif
+#ifdef NC_WITH_VIDEO
+  add_data_gui_command(*data, commands);
+#endif
 }
 
 }  // namespace nc::cli

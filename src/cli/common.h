@@ -50,6 +50,7 @@ void add_data_render_command(CLI::App& data, Commands& commands);
 void add_data_inspect_command(CLI::App& data, Commands& commands);
 void add_data_tapes_command(CLI::App& data, Commands& commands);
 void add_bench_tapes_command(CLI::App& bench, Commands& commands);  // in cmd_data_tapes.cpp
+void add_data_gui_command(CLI::App& data, Commands& commands);  // NC_WITH_VIDEO only
 void add_tokenizer_command(CLI::App& app, Commands& commands);  // NC_WITH_SENTENCEPIECE only
 
 }  // namespace nc::cli

@@ -1,0 +1,140 @@
+#include "nc/eval/psnr_ssim.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <ATen/TensorOperators.h>
+#include <ATen/ops/arange.h>
+#include <ATen/ops/clamp_max.h>
+#include <ATen/Parallel.h>
+#include <ATen/ops/tensor.h>
+#include <ATen/ops/exp.h>
+#include <ATen/ops/log10.h>
+
+#include "nc/core/error.h"
+
+namespace nc::eval {
+namespace {
+
+void check_pair(const at::Tensor& pred, const at::Tensor& ref, const char* where) {
+  check(pred.defined() && ref.defined(), "undefined frames", where);
+  check(pred.dim() == 4 && pred.size(1) == 3, "expected frames [T, 3, H, W]", where);
+  check(pred.sizes() == ref.sizes(),
+        "prediction and reference frames differ in shape: " + std::to_string(pred.size(0)) + "x" +
+            std::to_string(pred.size(2)) + "x" + std::to_string(pred.size(3)) + " vs " + std::to_string(ref.size(0)) +
+            "x" + std::to_string(ref.size(2)) + "x" + std::to_string(ref.size(3)),
+        where);
+}
+
+}  // namespace
+
+at::Tensor psnr(const at::Tensor& pred, const at::Tensor& ref, double data_range, double cap_db) {
+  check_pair(pred, ref, "eval::psnr");
+  at::Tensor diff = pred.to(at::kDouble) - ref.to(at::kDouble);
+  at::Tensor mse = diff.mul(diff).mean({1, 2, 3});
+  // mse = 0 gives +inf, which the cap turns into cap_db.
+  at::Tensor db = at::log10((data_range * data_range) / mse) * 10.0;
+  return at::clamp_max(db, cap_db);
+}
+
+at::Tensor gaussian_window(int kernel_size, double sigma) {
+  check(kernel_size >= 1 && sigma > 0, "SSIM window needs a positive size and sigma", "eval::gaussian_window");
+  at::Tensor d = at::arange(kernel_size, at::TensorOptions().dtype(at::kDouble)) - (kernel_size - 1) / 2.0;
+  at::Tensor g = at::exp(d.mul(d) / (-2.0 * sigma * sigma));
+  return g / g.sum();
+}
+
+namespace {
+
+// Mean SSIM of one plane (x, y: h x w, row-major) with the separable window g: the five
+// window statistics by a vertical then a horizontal pass over valid positions, in float64.
+double ssim_plane(const double* x, const double* y, int64_t h, int64_t w, const std::vector<double>& g, double c1,
+                  double c2) {
+  const int64_t k = static_cast<int64_t>(g.size()), oh = h - k + 1, ow = w - k + 1;
+  // Vertical pass: five maps [oh, w].
+  std::vector<double> v(static_cast<size_t>(5 * oh * w), 0.0);
+  double* vx = v.data();
+  double* vy = vx + oh * w;
+  double* vxx = vy + oh * w;
+  double* vyy = vxx + oh * w;
+  double* vxy = vyy + oh * w;
+  for (int64_t i = 0; i < oh; ++i) {
+    double* ox = vx + i * w;
+    double* oy = vy + i * w;
+    double* oxx = vxx + i * w;
+    double* oyy = vyy + i * w;
+    double* oxy = vxy + i * w;
+    for (int64_t t = 0; t < k; ++t) {
+      const double gt = g[t];
+      const double* rx = x + (i + t) * w;
+      const double* ry = y + (i + t) * w;
+      for (int64_t j = 0; j < w; ++j) {
+        const double a = rx[j], b = ry[j];
+        ox[j] += gt * a;
+        oy[j] += gt * b;
+        oxx[j] += gt * a * a;
+        oyy[j] += gt * b * b;
+        oxy[j] += gt * a * b;
+      }
+    }
+  }
+  // Horizontal pass row by row, then the SSIM map, summed.
+  std::vector<double> row(static_cast<size_t>(5 * ow));
+  double total = 0;
+  for (int64_t i = 0; i < oh; ++i) {
+    std::fill(row.begin(), row.end(), 0.0);
+    for (int m = 0; m < 5; ++m) {
+      const double* in = v.data() + (m * oh + i) * w;
+      double* out = row.data() + m * ow;
+      for (int64_t t = 0; t < k; ++t) {
+        const double gt = g[t];
+        const double* src = in + t;
+        for (int64_t j = 0; j < ow; ++j) out[j] += gt * src[j];
+      }
+    }
+    const double* mx = row.data();
+    const double* my = mx + ow;
+    const double* exx = my + ow;
+    const double* eyy = exx + ow;
+    const double* exy = eyy + ow;
+    for (int64_t j = 0; j < ow; ++j) {
+      const double mxx = mx[j] * mx[j], myy = my[j] * my[j], mxy = mx[j] * my[j];
+      const double sxx = exx[j] - mxx, syy = eyy[j] - myy, sxy = exy[j] - mxy;
+      total += ((2 * mxy + c1) * (2 * sxy + c2)) / ((mxx + myy + c1) * (sxx + syy + c2));
+    }
+  }
+  return total / static_cast<double>(oh * ow);
+}
+
+}  // namespace
+
+at::Tensor ssim(const at::Tensor& pred, const at::Tensor& ref, const SsimOptions& o) {
+  check_pair(pred, ref, "eval::ssim");
+  const int64_t k = o.kernel_size;
+  check(pred.size(2) >= k && pred.size(3) >= k,
+        "frames of " + std::to_string(pred.size(3)) + "x" + std::to_string(pred.size(2)) +
+            " are smaller than the SSIM window (" + std::to_string(k) + ")",
+        "eval::ssim");
+  // float64 throughout (float32 loses ~1e-4 of SSIM to cancellation in E[x^2] - mu^2 on flat
+  // regions); the separable window equals torchmetrics' 2-D outer product.
+  const at::Tensor x = pred.to(at::kDouble).contiguous(), y = ref.to(at::kDouble).contiguous();
+  const at::Tensor window = gaussian_window(o.kernel_size, o.sigma);
+  const std::vector<double> g(window.data_ptr<double>(), window.data_ptr<double>() + k);
+  const double c1 = std::pow(o.k1 * o.data_range, 2), c2 = std::pow(o.k2 * o.data_range, 2);
+  const int64_t frames = x.size(0), channels = x.size(1), h = x.size(2), w = x.size(3);
+  std::vector<double> plane(static_cast<size_t>(frames * channels));
+  at::parallel_for(0, frames * channels, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t p = begin; p < end; ++p)
+      plane[p] = ssim_plane(x.data_ptr<double>() + p * h * w, y.data_ptr<double>() + p * h * w, h, w, g, c1, c2);
+  });
+  std::vector<double> out(static_cast<size_t>(frames), 0.0);
+  for (int64_t t = 0; t < frames; ++t) {
+    for (int64_t c = 0; c < channels; ++c) out[t] += plane[t * channels + c];
+    out[t] /= static_cast<double>(channels);
+  }
+  return at::tensor(out, at::TensorOptions().dtype(at::kDouble));
+}
+
+}  // namespace nc::eval

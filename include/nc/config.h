@@ -5,6 +5,7 @@
 #include "nc/core/config.h"
 #include "nc/core/run_config.h"
 #include "nc/data/clip_options.h"
+#include "nc/eval/eval_options.h"
 #include "nc/term/render_options.h"
 
 namespace nc {
@@ -13,12 +14,14 @@ struct Config {
   RunConfig run;
   term::RenderOptions render;
   data::ClipOptions clips;
+  eval::EvalOptions eval;
 
   template <class V>
   void visit(V& v) {
     v("run", run, "seed, device and threads of the run");
     v("render", render, "terminal rendering: font, spacing, theme, cursor, frame size");
     v("clips", clips, "recordings to clips: sampling, segmentation, length, filters, shards");
+    v("eval", eval, "nc eval: metric choices the paper leaves open (docs/EVAL.md)");
   }
 };
 

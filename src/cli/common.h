@@ -45,5 +45,6 @@ void add_data_record_command(CLI::App& data, Commands& commands);
 void add_data_render_command(CLI::App& data, Commands& commands);
 void add_data_inspect_command(CLI::App& data, Commands& commands);
 void add_tokenizer_command(CLI::App& app, Commands& commands);  // NC_WITH_SENTENCEPIECE only
+void add_eval_command(CLI::App& app, Commands& commands);       // NC_WITH_VIDEO only
 
 }  // namespace nc::cli

@@ -59,15 +59,15 @@ Session terminal_session(const std::vector<std::string>& chunks) {
 }
 #endif
 
-// A GUI-like clip: 12 frames 512x384 at 15 fps, the arrow drawn at the logged positions, one
-// key event at 0.2 s (frame 3: the window is frames 4..11).
+// A GUI-like clip: 8 frames 512x384 at 15 fps, the arrow drawn at the logged positions, one
+// key event at 0.2 s (frame 3: the window is frames 4..7).
 data::Clip gui_clip(const std::string& id) {
   data::Clip clip;
   clip.id = id;
   clip.fps = 15;
   const eval::CursorSprite arrow = eval::arrow_sprite(15);  // 30 px on 1024x768, at scale 0.5
   std::vector<float> pos;
-  for (int t = 0; t < 12; ++t) {
+  for (int t = 0; t < 8; ++t) {
     Image f = desktop(512, 384, t);
     const int x = 60 + 30 * t, y = 50 + 20 * t;
     eval::draw_sprite(f, arrow, x, y);
@@ -75,7 +75,7 @@ data::Clip gui_clip(const std::string& id) {
     pos.push_back(static_cast<float>(x));
     pos.push_back(static_cast<float>(y));
   }
-  clip.tensors["cursor"] = at::tensor(pos, at::kFloat).view({12, 2});
+  clip.tensors["cursor"] = at::tensor(pos, at::kFloat).view({8, 2});
   clip.events.push_back({0.2, 'k', "Return"});
   clip.info["source"] = "gui";
   return clip;
@@ -171,12 +171,12 @@ TEST(CliEval, PairsScoresAndReports) {
   EXPECT_GT(cb["ssim"].get<double>(), 0.9);
   EXPECT_FALSE(cb.contains("ocr"));  // no text buffers
   EXPECT_EQ(cb["global"]["size"], Json::array({341, 256}));
-  EXPECT_EQ(cb["global"]["frames"], 3);
-  EXPECT_EQ(cb["cursor"]["frames"], 12);
+  EXPECT_EQ(cb["global"]["frames"], 2);  // 0 and 5
+  EXPECT_EQ(cb["cursor"]["frames"], 8);
   EXPECT_DOUBLE_EQ(cb["cursor"]["tolerance_px"].get<double>(), 4.0);
-  EXPECT_GE(cb["cursor"]["accuracy"].get<double>(), 11.0 / 12) << cb["cursor"].dump();
+  EXPECT_GE(cb["cursor"]["accuracy"].get<double>(), 7.0 / 8) << cb["cursor"].dump();
   EXPECT_EQ(cb["actions"]["action_frames"], Json::array({3}));
-  EXPECT_EQ(cb["actions"]["window_frames"], Json::array({4, 5, 6, 7, 8, 9, 10, 11}));
+  EXPECT_EQ(cb["actions"]["window_frames"], Json::array({4, 5, 6, 7}));
   EXPECT_GT(cb["actions"]["ssim_15"].get<double>(), 0.9);
   // Overall: means over the clips that have each metric; LPIPS/FVD unavailable, not estimated.
   const Json& o = doc["overall"];
@@ -190,6 +190,7 @@ TEST(CliEval, PairsScoresAndReports) {
   EXPECT_EQ(doc["clips_per_metric"]["ssim_15"], 1);
   EXPECT_EQ(doc["clips_per_metric"]["actions_excluded"], 1);
   EXPECT_TRUE(doc["timing"]["ocr_seconds_per_clip"].is_number());
+  EXPECT_TRUE(doc["timing"]["stages"]["cursor"].is_number());
 
   // With (stand-in) LPIPS and FVD networks, a subset of metrics, a skipped first frame.
   save_fake_networks(dir);

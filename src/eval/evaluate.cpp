@@ -218,11 +218,18 @@ struct Totals {
   double ocr_seconds = 0;
   int64_t ocr_clips = 0;
   int64_t ocr_skipped = 0, cursor_skipped = 0, actions_excluded = 0;
+  std::map<std::string, double> stage_seconds;  // decode, psnr_ssim, ocr, global, cursor, actions
 };
 
 Json evaluate_clip(Context& ctx, Totals& totals, const std::string& id, const References& refs,
                    const PredictionSet& preds) {
   const EvalOptions& o = ctx.options;
+  const auto clip_start = Clock::now();
+  auto stage = Clock::now();
+  auto stage_done = [&](const char* name) {
+    totals.stage_seconds[name] += seconds_since(stage);
+    stage = Clock::now();
+  };
   const data::ShardReader& shard = refs.shard(id);
   const size_t index = refs.index(id);
   const nlohmann::json record = shard.record(index);
@@ -250,6 +257,7 @@ Json evaluate_clip(Context& ctx, Totals& totals, const std::string& id, const Re
   c["size_pred"] = {pred_w, pred_h};
   c["fps_ref"] = ref_fps;
   c["fps_pred"] = pred_fps;
+  stage_done("decode");
   if (std::fabs(pred_fps - ref_fps) > 0.01 * ref_fps)
     log::warn("{}: prediction at {:.3f} fps, reference at {:.3f} fps; frame-by-frame metrics pair frames by index", id,
               pred_fps, ref_fps);
@@ -273,6 +281,7 @@ Json evaluate_clip(Context& ctx, Totals& totals, const std::string& id, const Re
       per["ssim"] = numbers(f.ssim);
     }
     c["per_frame"] = std::move(per);
+    stage_done("psnr_ssim");
   }
 
   // ---- OCR (App. B.2) ------------------------------------------------------------------------
@@ -308,6 +317,7 @@ Json evaluate_clip(Context& ctx, Totals& totals, const std::string& id, const Re
         ++totals.ocr_clips;
       }
     }
+    stage_done("ocr");
   }
 
   // ---- global metrics at the App. B.3 decode --------------------------------------------------
@@ -341,6 +351,7 @@ Json evaluate_clip(Context& ctx, Totals& totals, const std::string& id, const Re
       if (global_fvd) add_fvd(*ctx.fvd, totals.fvd_all, gp, gr, o);
       c["global"] = std::move(gj);
     }
+    stage_done("global");
   }
 
   // ---- cursor accuracy -----------------------------------------------------------------------
@@ -379,6 +390,7 @@ Json evaluate_clip(Context& ctx, Totals& totals, const std::string& id, const Re
     } else {
       ++totals.cursor_skipped;
     }
+    stage_done("cursor");
   }
 
   // ---- action windows (Exp 9) ----------------------------------------------------------------
@@ -433,7 +445,9 @@ Json evaluate_clip(Context& ctx, Totals& totals, const std::string& id, const Re
     }
     if (aj.contains("excluded")) ++totals.actions_excluded;
     c["actions"] = std::move(aj);
+    stage_done("actions");
   }
+  c["seconds"] = seconds_since(clip_start);
   return c;
 }
 
@@ -648,7 +662,10 @@ nlohmann::ordered_json evaluate(const EvalInputs& in, const EvalOptions& o, c10:
   doc["clips"] = std::move(clips);
   Json options_json = config::to_json(o);
   doc["options"] = std::move(options_json);
+  Json stages = Json::object();
+  for (const auto& [name, sec] : totals.stage_seconds) stages[name] = sec;
   doc["timing"] = {{"seconds", seconds_since(start)},
+                   {"stages", std::move(stages)},
                    {"ocr_clips", totals.ocr_clips},
                    {"ocr_frames_per_clip", o.ocr_frames},
                    {"ocr_seconds_per_clip", totals.ocr_clips ? Json(totals.ocr_seconds / totals.ocr_clips) : Json(nullptr)}};

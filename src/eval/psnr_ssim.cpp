@@ -48,52 +48,52 @@ at::Tensor gaussian_window(int kernel_size, double sigma) {
 
 namespace {
 
-// Mean SSIM of one plane (x, y: h x w, row-major) with the separable window g: the five
-// window statistics by a vertical then a horizontal pass over valid positions, in float64.
+// out[j] = sum_t g[t] in[j + t] for j < ow.
+void blur_row(const double* __restrict in, double* __restrict out, int64_t ow, const std::vector<double>& g) {
+  std::fill(out, out + ow, 0.0);
+  for (size_t t = 0; t < g.size(); ++t) {
+    const double gt = g[t];
+    const double* __restrict r = in + t;
+    for (int64_t j = 0; j < ow; ++j) out[j] += gt * r[j];
+  }
+}
+
+// The vertical window sums of x, y, x^2, y^2, xy for output row i (inputs rows i .. i+k-1).
+void blur_column_sums(const double* __restrict x, const double* __restrict y, int64_t i, int64_t w,
+                      const std::vector<double>& g, double* __restrict sx, double* __restrict sy,
+                      double* __restrict sxx, double* __restrict syy, double* __restrict sxy) {
+  std::fill(sx, sx + w, 0.0);
+  std::fill(sy, sy + w, 0.0);
+  std::fill(sxx, sxx + w, 0.0);
+  std::fill(syy, syy + w, 0.0);
+  std::fill(sxy, sxy + w, 0.0);
+  for (size_t t = 0; t < g.size(); ++t) {
+    const double gt = g[t];
+    const double* __restrict rx = x + (i + static_cast<int64_t>(t)) * w;
+    const double* __restrict ry = y + (i + static_cast<int64_t>(t)) * w;
+    for (int64_t j = 0; j < w; ++j) {
+      const double a = rx[j], b = ry[j], ga = gt * a, gb = gt * b;
+      sx[j] += ga;
+      sy[j] += gb;
+      sxx[j] += ga * a;
+      syy[j] += gb * b;
+      sxy[j] += ga * b;
+    }
+  }
+}
+
+// Mean SSIM of one plane (x, y: h x w, row-major) with the separable window g, one output row
+// at a time (the working set stays in cache): vertical sums of the five statistics, then the
+// horizontal pass, then the SSIM map. float64.
 double ssim_plane(const double* x, const double* y, int64_t h, int64_t w, const std::vector<double>& g, double c1,
                   double c2) {
   const int64_t k = static_cast<int64_t>(g.size()), oh = h - k + 1, ow = w - k + 1;
-  // Vertical pass: five maps [oh, w].
-  std::vector<double> v(static_cast<size_t>(5 * oh * w), 0.0);
-  double* vx = v.data();
-  double* vy = vx + oh * w;
-  double* vxx = vy + oh * w;
-  double* vyy = vxx + oh * w;
-  double* vxy = vyy + oh * w;
-  for (int64_t i = 0; i < oh; ++i) {
-    double* ox = vx + i * w;
-    double* oy = vy + i * w;
-    double* oxx = vxx + i * w;
-    double* oyy = vyy + i * w;
-    double* oxy = vxy + i * w;
-    for (int64_t t = 0; t < k; ++t) {
-      const double gt = g[t];
-      const double* rx = x + (i + t) * w;
-      const double* ry = y + (i + t) * w;
-      for (int64_t j = 0; j < w; ++j) {
-        const double a = rx[j], b = ry[j];
-        ox[j] += gt * a;
-        oy[j] += gt * b;
-        oxx[j] += gt * a * a;
-        oyy[j] += gt * b * b;
-        oxy[j] += gt * a * b;
-      }
-    }
-  }
-  // Horizontal pass row by row, then the SSIM map, summed.
-  std::vector<double> row(static_cast<size_t>(5 * ow));
+  std::vector<double> column(static_cast<size_t>(5 * w)), row(static_cast<size_t>(5 * ow));
   double total = 0;
   for (int64_t i = 0; i < oh; ++i) {
-    std::fill(row.begin(), row.end(), 0.0);
-    for (int m = 0; m < 5; ++m) {
-      const double* in = v.data() + (m * oh + i) * w;
-      double* out = row.data() + m * ow;
-      for (int64_t t = 0; t < k; ++t) {
-        const double gt = g[t];
-        const double* src = in + t;
-        for (int64_t j = 0; j < ow; ++j) out[j] += gt * src[j];
-      }
-    }
+    double* c = column.data();
+    blur_column_sums(x, y, i, w, g, c, c + w, c + 2 * w, c + 3 * w, c + 4 * w);
+    for (int m = 0; m < 5; ++m) blur_row(c + m * w, row.data() + m * ow, ow, g);
     const double* mx = row.data();
     const double* my = mx + ow;
     const double* exx = my + ow;

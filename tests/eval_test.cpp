@@ -19,6 +19,7 @@
 #include <ATen/ops/full.h>
 #include <ATen/ops/ones.h>
 #include <ATen/ops/rand.h>
+#include <ATen/ops/randint.h>
 #include <ATen/ops/roll.h>
 #include <ATen/ops/tensor.h>
 #include <ATen/ops/zeros.h>
@@ -63,6 +64,13 @@ TEST(EvalPsnr, KnownImages) {
   // On the 0..255 scale with data_range 255: the same number.
   EXPECT_NEAR(psnr(a * 255, b * 255, 255.0)[0].item<double>(), 28.130803608679106, 1e-4);
   EXPECT_THROW(psnr(a, constant_frames(1, 8, 9, 0)), Error);
+
+  // The uint8 path: exact integer squared error, the same numbers.
+  at::Tensor u = at::full({2, 8, 8, 3}, 100, at::kByte), v8 = u.clone();
+  v8[1].fill_(110);
+  at::Tensor p8 = psnr_u8(u, v8);
+  EXPECT_DOUBLE_EQ(p8[0].item<double>(), 100);
+  EXPECT_NEAR(p8[1].item<double>(), 28.130803608679106, 1e-12);
 }
 
 // ---- SSIM ------------------------------------------------------------------------------------
@@ -131,6 +139,13 @@ TEST(EvalSsim, IdenticalConstantAndShifted) {
   EXPECT_NEAR(ssim(ramp, ramp_moved)[0].item<double>(), naive_ssim(ramp[0], ramp_moved[0]), 1e-12);
   EXPECT_NEAR(ssim(ramp, ramp_moved)[0].item<double>(), ssim(ramp_moved, ramp)[0].item<double>(), 1e-12);
   EXPECT_THROW(ssim(constant_frames(1, 8, 8, 0), constant_frames(1, 8, 8, 0)), Error);  // smaller than the window
+
+  // uint8 frames [T, H, W, 3]: the float result on value / 255.
+  at::Tensor u8 = at::randint(0, 256, {2, 24, 20, 3}, at::kByte), w8 = at::roll(u8, {2}, {2});
+  at::Tensor su = ssim_u8(u8, w8);
+  at::Tensor sf = ssim(u8.permute({0, 3, 1, 2}).to(at::kDouble) / 255.0, w8.permute({0, 3, 1, 2}).to(at::kDouble) / 255.0);
+  EXPECT_NEAR(su[0].item<double>(), sf[0].item<double>(), 1e-12);
+  EXPECT_NEAR(su[1].item<double>(), sf[1].item<double>(), 1e-12);
 }
 
 // ---- Fréchet distance --------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <ctime>
 #include <cmath>
 #include <map>
 #include <memory>
@@ -81,7 +83,7 @@ at::Tensor select_frames(const at::Tensor& frames, const std::vector<int64_t>& i
   return at::index_select(frames, 0, at::tensor(idx, at::kLong));
 }
 
-// PSNR and SSIM of uint8 frames [N, H, W, 3], batched.
+// PSNR and SSIM of uint8 frames [N, H, W, 3], in chunks.
 struct Fidelity {
   std::vector<double> psnr, ssim;
 };
@@ -89,13 +91,13 @@ Fidelity fidelity(const at::Tensor& pred, const at::Tensor& ref, bool want_psnr,
   Fidelity f;
   for (int64_t t0 = 0; t0 < pred.size(0); t0 += kChunk) {
     const int64_t t1 = std::min(pred.size(0), t0 + kChunk);
-    at::Tensor p = to_unit(pred.slice(0, t0, t1)), r = to_unit(ref.slice(0, t0, t1));
+    const at::Tensor p = pred.slice(0, t0, t1), r = ref.slice(0, t0, t1);
     if (want_psnr) {
-      auto v = to_vector(psnr(p, r, 1.0, cap_db));
+      auto v = to_vector(psnr_u8(p, r, cap_db));
       f.psnr.insert(f.psnr.end(), v.begin(), v.end());
     }
     if (want_ssim) {
-      auto v = to_vector(ssim(p, r));
+      auto v = to_vector(ssim_u8(p, r));
       f.ssim.insert(f.ssim.end(), v.begin(), v.end());
     }
   }
@@ -215,7 +217,7 @@ struct Totals {
   Mean psnr, ssim, ocr_char, ocr_line, ssim_all, lpips_all, cursor, ssim_15, psnr_15, lpips_15;
   FvdSet fvd_all, fvd_15;
   int64_t cursor_frames = 0, cursor_hits = 0;
-  double ocr_seconds = 0;
+  double ocr_seconds = 0, ocr_cpu_seconds = 0;  // process CPU time (all threads)
   int64_t ocr_clips = 0;
   int64_t ocr_skipped = 0, cursor_skipped = 0, actions_excluded = 0;
   std::map<std::string, double> stage_seconds;  // decode, psnr_ssim, ocr, global, cursor, actions
@@ -292,6 +294,7 @@ Json evaluate_clip(Context& ctx, Totals& totals, const std::string& id, const Re
       ++totals.ocr_skipped;
     } else if (ctx.ocr) {
       const auto start = Clock::now();
+      const std::clock_t cpu_start = std::clock();
       auto ref_lines = [&](int t) {
         if (o.ocr_reference == "text") return t < static_cast<int>(text.size()) ? text[t] : std::vector<std::string>{};
         return ctx.ocr->read_lines(frame_image(ref, t));
@@ -299,6 +302,7 @@ Json evaluate_clip(Context& ctx, Totals& totals, const std::string& id, const Re
       auto pred_lines = [&](int t) { return ctx.ocr->read_lines(frame_image(pred, t)); };
       OcrClipScore s = score_ocr(static_cast<int>(T), o.ocr_frames, ref_lines, pred_lines, static_cast<int>(skip));
       const double seconds = seconds_since(start);
+      const double cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
       Json frames = Json::array();
       for (const auto& fs : s.frames)
         frames.push_back({{"frame", fs.frame},
@@ -309,11 +313,13 @@ Json evaluate_clip(Context& ctx, Totals& totals, const std::string& id, const Re
       c["ocr"] = {{"char_acc", s.char_acc},
                   {"exact_line_acc", s.exact_line_acc},
                   {"seconds", seconds},
+                  {"cpu_seconds", cpu_seconds},
                   {"frames", std::move(frames)}};
       if (!s.frames.empty()) {
         totals.ocr_char.add(s.char_acc);
         totals.ocr_line.add(s.exact_line_acc);
         totals.ocr_seconds += seconds;
+        totals.ocr_cpu_seconds += cpu_seconds;
         ++totals.ocr_clips;
       }
     }
@@ -542,6 +548,10 @@ nlohmann::ordered_json evaluate(const EvalInputs& in, const EvalOptions& o, c10:
 #ifdef NC_WITH_OCR
     ctx.ocr = std::make_unique<Ocr>(o.ocr);
     ctx.ocr_status = "ok";
+    // libgomp reads this at start-up: it cannot be set from here.
+    if (!std::getenv("OMP_THREAD_LIMIT"))
+      log::info("OCR: Tesseract's OpenMP threads compete with each other; OMP_THREAD_LIMIT=1 in the environment "
+                "made OCR 2-3x faster here (docs/EVAL.md)");
 #else
     ctx.ocr_status = "unavailable: this build has no Tesseract (NC_WITH_OCR)";
 #endif
@@ -668,7 +678,9 @@ nlohmann::ordered_json evaluate(const EvalInputs& in, const EvalOptions& o, c10:
                    {"stages", std::move(stages)},
                    {"ocr_clips", totals.ocr_clips},
                    {"ocr_frames_per_clip", o.ocr_frames},
-                   {"ocr_seconds_per_clip", totals.ocr_clips ? Json(totals.ocr_seconds / totals.ocr_clips) : Json(nullptr)}};
+                   {"ocr_seconds_per_clip", totals.ocr_clips ? Json(totals.ocr_seconds / totals.ocr_clips) : Json(nullptr)},
+                   {"ocr_cpu_seconds_per_clip",
+                    totals.ocr_clips ? Json(totals.ocr_cpu_seconds / totals.ocr_clips) : Json(nullptr)}};
   return doc;
 }
 

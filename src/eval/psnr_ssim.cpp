@@ -110,30 +110,102 @@ double ssim_plane(const double* x, const double* y, int64_t h, int64_t w, const 
 
 }  // namespace
 
-at::Tensor ssim(const at::Tensor& pred, const at::Tensor& ref, const SsimOptions& o) {
-  check_pair(pred, ref, "eval::ssim");
+namespace {
+
+struct SsimSetup {
+  std::vector<double> g;
+  double c1 = 0, c2 = 0;
+};
+
+SsimSetup ssim_setup(const SsimOptions& o, int64_t h, int64_t w) {
   const int64_t k = o.kernel_size;
-  check(pred.size(2) >= k && pred.size(3) >= k,
-        "frames of " + std::to_string(pred.size(3)) + "x" + std::to_string(pred.size(2)) +
-            " are smaller than the SSIM window (" + std::to_string(k) + ")",
+  check(h >= k && w >= k,
+        "frames of " + std::to_string(w) + "x" + std::to_string(h) + " are smaller than the SSIM window (" +
+            std::to_string(k) + ")",
         "eval::ssim");
-  // float64 throughout (float32 loses ~1e-4 of SSIM to cancellation in E[x^2] - mu^2 on flat
-  // regions); the separable window equals torchmetrics' 2-D outer product.
-  const at::Tensor x = pred.to(at::kDouble).contiguous(), y = ref.to(at::kDouble).contiguous();
+  SsimSetup s;
   const at::Tensor window = gaussian_window(o.kernel_size, o.sigma);
-  const std::vector<double> g(window.data_ptr<double>(), window.data_ptr<double>() + k);
-  const double c1 = std::pow(o.k1 * o.data_range, 2), c2 = std::pow(o.k2 * o.data_range, 2);
-  const int64_t frames = x.size(0), channels = x.size(1), h = x.size(2), w = x.size(3);
-  std::vector<double> plane(static_cast<size_t>(frames * channels));
-  at::parallel_for(0, frames * channels, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t p = begin; p < end; ++p)
-      plane[p] = ssim_plane(x.data_ptr<double>() + p * h * w, y.data_ptr<double>() + p * h * w, h, w, g, c1, c2);
-  });
+  s.g.assign(window.data_ptr<double>(), window.data_ptr<double>() + k);
+  s.c1 = std::pow(o.k1 * o.data_range, 2);
+  s.c2 = std::pow(o.k2 * o.data_range, 2);
+  return s;
+}
+
+// Mean over channels of per-plane SSIM, [frames] float64.
+at::Tensor mean_over_channels(const std::vector<double>& plane, int64_t frames, int64_t channels) {
   std::vector<double> out(static_cast<size_t>(frames), 0.0);
   for (int64_t t = 0; t < frames; ++t) {
     for (int64_t c = 0; c < channels; ++c) out[t] += plane[t * channels + c];
     out[t] /= static_cast<double>(channels);
   }
+  return at::tensor(out, at::TensorOptions().dtype(at::kDouble));
+}
+
+void check_u8(const at::Tensor& pred, const at::Tensor& ref, const char* where) {
+  check(pred.defined() && ref.defined() && pred.dim() == 4 && pred.size(3) == 3 && pred.scalar_type() == at::kByte &&
+            ref.scalar_type() == at::kByte,
+        "expected uint8 frames [T, H, W, 3]", where);
+  check(pred.sizes() == ref.sizes(), "prediction and reference frames differ in shape", where);
+}
+
+}  // namespace
+
+at::Tensor ssim(const at::Tensor& pred, const at::Tensor& ref, const SsimOptions& o) {
+  check_pair(pred, ref, "eval::ssim");
+  const SsimSetup setup = ssim_setup(o, pred.size(2), pred.size(3));
+  // float64 throughout (float32 loses ~1e-4 of SSIM to cancellation in E[x^2] - mu^2 on flat
+  // regions); the separable window equals torchmetrics' 2-D outer product.
+  const at::Tensor x = pred.to(at::kDouble).contiguous(), y = ref.to(at::kDouble).contiguous();
+  const int64_t frames = x.size(0), channels = x.size(1), h = x.size(2), w = x.size(3);
+  std::vector<double> plane(static_cast<size_t>(frames * channels));
+  at::parallel_for(0, frames * channels, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t p = begin; p < end; ++p)
+      plane[p] = ssim_plane(x.data_ptr<double>() + p * h * w, y.data_ptr<double>() + p * h * w, h, w, setup.g,
+                            setup.c1, setup.c2);
+  });
+  return mean_over_channels(plane, frames, channels);
+}
+
+at::Tensor ssim_u8(const at::Tensor& pred, const at::Tensor& ref, const SsimOptions& o) {
+  check_u8(pred, ref, "eval::ssim_u8");
+  const at::Tensor x = pred.contiguous(), y = ref.contiguous();
+  const int64_t frames = x.size(0), h = x.size(1), w = x.size(2);
+  const SsimSetup setup = ssim_setup(o, h, w);
+  std::vector<double> plane(static_cast<size_t>(frames * 3));
+  at::parallel_for(0, frames * 3, 1, [&](int64_t begin, int64_t end) {
+    // One channel plane at a time as float64 in [0, 1]: 2 x H x W doubles per thread.
+    std::vector<double> a(static_cast<size_t>(h * w)), b(static_cast<size_t>(h * w));
+    for (int64_t p = begin; p < end; ++p) {
+      const int64_t t = p / 3, c = p % 3;
+      const uint8_t* px = x.data_ptr<uint8_t>() + t * h * w * 3 + c;
+      const uint8_t* py = y.data_ptr<uint8_t>() + t * h * w * 3 + c;
+      for (int64_t i = 0; i < h * w; ++i) {
+        a[i] = px[3 * i] / 255.0;
+        b[i] = py[3 * i] / 255.0;
+      }
+      plane[p] = ssim_plane(a.data(), b.data(), h, w, setup.g, setup.c1, setup.c2);
+    }
+  });
+  return mean_over_channels(plane, frames, 3);
+}
+
+at::Tensor psnr_u8(const at::Tensor& pred, const at::Tensor& ref, double cap_db) {
+  check_u8(pred, ref, "eval::psnr_u8");
+  const at::Tensor x = pred.contiguous(), y = ref.contiguous();
+  const int64_t frames = x.size(0), n = x.numel() / std::max<int64_t>(frames, 1);
+  std::vector<double> out(static_cast<size_t>(frames));
+  at::parallel_for(0, frames, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      const uint8_t* a = x.data_ptr<uint8_t>() + t * n;
+      const uint8_t* b = y.data_ptr<uint8_t>() + t * n;
+      int64_t sse = 0;  // exact: at most 255^2 per value
+      for (int64_t i = 0; i < n; ++i) {
+        const int d = static_cast<int>(a[i]) - static_cast<int>(b[i]);
+        sse += d * d;
+      }
+      out[t] = sse == 0 ? cap_db : std::min(cap_db, 10.0 * std::log10(255.0 * 255.0 * n / static_cast<double>(sse)));
+    }
+  });
   return at::tensor(out, at::TensorOptions().dtype(at::kDouble));
 }
 

@@ -31,4 +31,10 @@ at::Tensor gaussian_window(int kernel_size, double sigma);
 // Mean SSIM per frame, [T] float64. Frames smaller than the window are an nc::Error.
 at::Tensor ssim(const at::Tensor& pred, const at::Tensor& ref, const SsimOptions& options = {});
 
+// The same two metrics on uint8 frames [T, H, W, 3] read as value / 255 (data range 1), with
+// no float copy of the frames: what nc eval uses. PSNR's squared error is summed exactly in
+// integers.
+at::Tensor psnr_u8(const at::Tensor& pred, const at::Tensor& ref, double cap_db = 100);
+at::Tensor ssim_u8(const at::Tensor& pred, const at::Tensor& ref, const SsimOptions& options = {});
+
 }  // namespace nc::eval

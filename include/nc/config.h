@@ -7,6 +7,7 @@
 #include "nc/data/clip_options.h"
 #include "nc/data/data_options.h"
 #include "nc/data/tape_options.h"
+#include "nc/eval/eval_options.h"
 #include "nc/gui/gui_options.h"
 #include "nc/infer/sampler.h"
 #include "nc/model/model_config.h"
@@ -25,6 +26,7 @@ struct Config {
   infer::SamplerOptions rollout;
   data::TapeOptions tapes;
   gui::GuiOptions gui;
+  eval::EvalOptions eval;
 
   template <class V>
   void visit(V& v) {
@@ -37,6 +39,7 @@ struct Config {
     v("rollout", rollout, "sampling: sampler, steps, shift, guidance");
     v("tapes", tapes, "VHS tapes: parallel runs, sandbox, timeout, resource limits, frame scale");
     v("gui", gui, "desktop traces: alignment, letterbox, cursor, synthetic agent, recorder");
+    v("eval", eval, "nc eval: metric choices the paper leaves open (docs/EVAL.md)");
   }
 };
 

@@ -69,6 +69,9 @@ int main(int argc, char** argv) {
 #ifdef NC_WITH_SENTENCEPIECE
   nc::cli::add_tokenizer_command(app, commands);
 #endif
+#ifdef NC_WITH_VIDEO
+  nc::cli::add_eval_command(app, commands);
+#endif
 
   try {
     app.parse(argc, argv);

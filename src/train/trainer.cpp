@@ -1,5 +1,6 @@
 #include "nc/train/trainer.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -228,6 +229,10 @@ TrainSummary Trainer::run() {
     data::LoaderOptions o = data::LoaderOptions::from(config_.data, seed, dist->rank(), dist->world());
     o.shuffle = false;
     o.workers = 1;
+    // A held-out set smaller than a batch is still scored, in smaller batches; every rank
+    // computes the same size, so they agree on skipping.
+    o.batch_size = static_cast<int>(std::min<int64_t>(o.batch_size, static_cast<int64_t>(val_set->size()) / dist->world()));
+    if (o.batch_size == 0) return -1;
     data::Loader val_loader(val_set, o);
     const int n = static_cast<int>(std::min<int64_t>(t.eval_batches, val_loader.batches_per_epoch()));
     double sum = 0;
@@ -243,7 +248,9 @@ TrainSummary Trainer::run() {
     data::LoaderOptions o = data::LoaderOptions::from(config_.data, seed, 0, 1);
     o.shuffle = false;
     o.workers = 1;
-    data::Loader sample_loader(val_set ? val_set : train_set, o);
+    const auto& set = val_set ? val_set : train_set;
+    o.batch_size = static_cast<int>(std::min<int64_t>(o.batch_size, static_cast<int64_t>(set->size())));
+    data::Loader sample_loader(set, o);
     stage->write_samples(sample_loader.next(), fmt::format("{}/samples/step-{:08d}", options_.run_dir, at_step));
   };
 

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
 
 #include "nc/config.h"
 #include "nc/core/file_util.h"
@@ -178,6 +179,42 @@ TEST(Loader, LetterboxesAndSelectsFrames) {
   EXPECT_NEAR(v[0][4][0][4].item<float>(), -1.0f, 1e-5);  // the letterbox bar
 }
 
+TEST(Loader, SeveralShardSetsJoinedWithCommas) {
+  test::TempDir dir;
+  write_square_shards(dir.file("a"), 3);
+  write_square_shards(dir.file("b"), 5);
+  EXPECT_EQ(data::ShardDataset(dir.file("a") + "," + dir.file("b")).size(), 8u);
+  EXPECT_THROW(data::ShardDataset(dir.file("a") + "," + dir.file("missing")), Error);
+}
+
+TEST(Loader, WindowSamplingAndBusiestCrop) {
+  using data::sample_frame_indices;
+  EXPECT_EQ(sample_frame_indices(9, 3, false, 1, 5), (std::vector<int64_t>{0, 4, 8}));
+  std::set<int64_t> starts;
+  for (uint64_t seed = 0; seed < 64; ++seed) {
+    const auto idx = sample_frame_indices(10, 3, true, 2, seed);  // spans 5 frames: starts 0..5
+    ASSERT_EQ(idx.size(), 3u);
+    EXPECT_EQ(idx[1] - idx[0], 2);
+    EXPECT_EQ(idx[2] - idx[1], 2);
+    EXPECT_LE(idx[2], 9);
+    starts.insert(idx[0]);
+  }
+  EXPECT_EQ(starts.size(), 6u);  // every start is drawn
+  EXPECT_EQ(sample_frame_indices(3, 5, true, 1, 7), (std::vector<int64_t>{0, 1, 2, 2, 2}));
+
+  // Row 0 is flat, row 1 varies: the crop takes row 1 unless all 4 draws missed it.
+  at::Tensor video = at::zeros({3, 2, 2, 2});
+  video.select(2, 1).select(2, 1).fill_(1.0f);
+  int busy = 0;
+  for (uint64_t seed = 0; seed < 32; ++seed) {
+    at::Tensor crop = data::busiest_crop(video, 1, 2, seed);
+    ASSERT_EQ(crop.sizes(), (std::vector<int64_t>{3, 2, 1, 2}));
+    busy += crop.sum().item<float>() > 0;
+  }
+  EXPECT_GE(busy, 28);  // 1/16 of the seeds may miss it
+  EXPECT_THROW(data::busiest_crop(video, 3, 2, 0), Error);
+}
+
 TEST(Trainer, VaeAndDitLossesDrop) {
   test::TempDir dir;
   write_square_shards(dir.file("d"), 16);
@@ -290,6 +327,53 @@ TEST(Trainer, ClearErrors) {
   EXPECT_TRUE(r.err.find("NaN at step") != std::string::npos || r.err.find("not finite at step") != std::string::npos ||
               r.err.find("infinite at step") != std::string::npos)
       << r.err;
+}
+
+// The researcher's path end to end through the binary: train the VAE, train the DiT on it, roll
+// out the held-out clips (trained and untrained), evaluate both, write the report.
+TEST(CliPipeline, TrainRolloutEvalReport) {
+  test::TempDir dir;
+  const std::string cfg = test::source_path("configs/tiny.yaml");
+  write_square_shards(dir.file("d"), 12);
+  auto vae = with(tiny_overrides(dir.file("d"), "vae"), {"train.steps=2"});
+  ASSERT_EQ(test::run_nc(cli_args({"train", "--config", cfg, "--run-dir", dir.file("vae")}, vae)).exit_code, 0);
+  auto dit = with(tiny_overrides(dir.file("d"), "dit"), {"train.steps=2", "model.vae.weights=" + dir.file("vae")});
+  auto r = test::run_nc(cli_args({"train", "--config", cfg, "--run-dir", dir.file("demo/dit")}, dit));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  data::DataOptions d;
+  d.train = dir.file("d");
+  d.val_every = 4;
+  const auto held_out = data::split_dataset(d).second;
+  ASSERT_TRUE(held_out);
+  for (const char* kind : {"trained", "untrained"}) {
+    std::vector<std::string> args = {"rollout", "--ckpt", dir.file("demo/dit"), "--from-shards", dir.file("d"),
+                                     "--held-out", "--steps", "2", "--out", dir.file(std::string("demo/") + kind)};
+    if (std::string(kind) == "untrained") args.push_back("--untrained");
+    r = test::run_nc(args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto summary = nlohmann::json::parse(read_file(dir.file(std::string("demo/") + kind + "/rollout.json")));
+    EXPECT_EQ(summary.at("clips").get<size_t>(), held_out->size());
+    for (size_t i = 0; i < held_out->size(); ++i)
+      EXPECT_TRUE(file_exists(dir.file(std::string("demo/") + kind + "/" + held_out->id(i) + ".mp4")));
+    r = test::run_nc({"eval", "--pred", dir.file(std::string("demo/") + kind), "--ref", dir.file("d"), "--metrics",
+                      "psnr,ssim", "--out", dir.file(std::string("demo/eval-") + kind)});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto ev = nlohmann::json::parse(read_file(dir.file(std::string("demo/eval-") + kind + "/eval.json")));
+    const double psnr = ev.at("overall").at("psnr").get<double>();
+    EXPECT_GT(psnr, 0.0);
+    EXPECT_LT(psnr, 100.0);  // generated frames are not the references
+  }
+  r = test::run_nc({"report", dir.file("demo")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string html = read_file(dir.file("demo/report.html"));
+  EXPECT_NE(html.find("eval-trained"), std::string::npos);
+  EXPECT_NE(html.find("<video"), std::string::npos);
+
+  r = test::run_nc({"rollout", "--ckpt", dir.file("demo/dit"), "--from-shards", dir.file("d"), "--held-out",
+                    "--set", "data.val_every=0", "--out", dir.file("none")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no clip of these shards is held out"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -21,7 +21,7 @@ void add_rollout_command(CLI::App& app, Commands& commands) {
     int frames = 0, steps = 0, limit = 0;
     double cfg = -1, shift = -1;
     uint64_t seed = 0;
-    bool untrained = false, side_by_side = false;
+    bool untrained = false, side_by_side = false, held_out = false;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("rollout", "generate frames from a checkpoint (one prompt, one clip, or a held-out set)");
@@ -31,6 +31,7 @@ void add_rollout_command(CLI::App& app, Commands& commands) {
   cmd->add_option("--from-clip", a->from_clip, "SHARDS:CLIP_ID: that clip's first frame and caption");
   cmd->add_option("--from-shards", a->from_shards, "roll out every clip of these shards into --out (a folder)");
   cmd->add_option("--limit", a->limit, "with --from-shards: at most this many clips");
+  cmd->add_flag("--held-out", a->held_out, "with --from-shards: only the clips the training split held out");
   cmd->add_option("--frames", a->frames, "frames to generate (longer than a training clip: chunk by chunk)");
   cmd->add_option("--steps", a->steps, "sampling steps (default: rollout.steps)");
   cmd->add_option("--cfg", a->cfg, "guidance scale (default: rollout.cfg)");
@@ -56,6 +57,7 @@ void add_rollout_command(CLI::App& app, Commands& commands) {
                         if (!a->from_shards.empty()) {
                           infer::RolloutJobOptions o;
                           o.limit = a->limit;
+                          o.held_out = a->held_out;
                           o.frames = a->frames;
                           o.side_by_side = a->side_by_side;
                           o.seed = a->seed;

@@ -36,17 +36,6 @@ uint64_t hash_string(const std::string& s) {
   return h;
 }
 
-std::vector<int64_t> frame_indices(int64_t total, int count) {
-  std::vector<int64_t> idx(count);
-  for (int i = 0; i < count; ++i) {
-    if (total >= count)
-      idx[i] = count == 1 ? 0 : static_cast<int64_t>(std::llround(double(i) * (total - 1) / (count - 1)));
-    else
-      idx[i] = std::min<int64_t>(i, total - 1);
-  }
-  return idx;
-}
-
 }  // namespace
 
 // ---- dataset -------------------------------------------------------------------------------------
@@ -97,10 +86,22 @@ std::pair<std::shared_ptr<ShardDataset>, std::shared_ptr<ShardDataset>> split_da
 
 // ---- samples to tensors ----------------------------------------------------------------------------
 
-at::Tensor prepare_video(const at::Tensor& frames_thwc, int frames, int height, int width) {
-  const int64_t total = frames_thwc.size(0);
-  std::vector<int64_t> idx = frame_indices(total, frames);
-  at::Tensor picked = at::index_select(frames_thwc, 0, at::tensor(idx, at::kLong));
+std::vector<int64_t> sample_frame_indices(int64_t total, int frames, bool window, int stride, uint64_t seed) {
+  std::vector<int64_t> idx(frames);
+  const int64_t span = static_cast<int64_t>(frames - 1) * stride + 1;
+  const int64_t start = window && total > span ? static_cast<int64_t>(mix64(seed) % (total - span + 1)) : 0;
+  for (int i = 0; i < frames; ++i) {
+    if (window)
+      idx[i] = std::min<int64_t>(start + static_cast<int64_t>(i) * stride, total - 1);
+    else if (total >= frames)
+      idx[i] = frames == 1 ? 0 : static_cast<int64_t>(std::llround(double(i) * (total - 1) / (frames - 1)));
+    else
+      idx[i] = std::min<int64_t>(i, total - 1);
+  }
+  return idx;
+}
+
+at::Tensor to_training_frames(const at::Tensor& picked, int height, int width) {
   // [T, H, W, 3] uint8 -> [T, 3, H, W] float in [-1, 1]
   at::Tensor x = picked.permute({0, 3, 1, 2}).to(at::kFloat).div_(127.5).sub_(1.0);
   const int64_t h = x.size(2), w = x.size(3);
@@ -116,6 +117,34 @@ at::Tensor prepare_video(const at::Tensor& frames_thwc, int frames, int height, 
   return x.permute({1, 0, 2, 3}).contiguous();  // [3, T, H, W]
 }
 
+at::Tensor prepare_video(const at::Tensor& frames_thwc, int frames, int height, int width) {
+  const auto idx = sample_frame_indices(frames_thwc.size(0), frames, /*window=*/false, 1, 0);
+  return to_training_frames(at::index_select(frames_thwc, 0, at::tensor(idx, at::kLong)), height, width);
+}
+
+at::Tensor busiest_crop(const at::Tensor& video, int ch, int cw, uint64_t seed) {
+  const int64_t h = video.size(2), w = video.size(3);
+  if (ch > h || cw > w)
+    throw Error("a crop of " + std::to_string(cw) + "x" + std::to_string(ch) + " does not fit frames of " +
+                    std::to_string(w) + "x" + std::to_string(h),
+                "data.crop_height", "crop at most the frame size");
+  at::Tensor best;
+  double best_spread = -1;
+  uint64_t state = seed;
+  for (int draw = 0; draw < 4; ++draw) {
+    state = mix64(state + 0x9E3779B97F4A7C15ull);
+    const int64_t y = static_cast<int64_t>(state % static_cast<uint64_t>(h - ch + 1));
+    const int64_t x = static_cast<int64_t>((state >> 32) % static_cast<uint64_t>(w - cw + 1));
+    at::Tensor crop = video.slice(2, y, y + ch).slice(3, x, x + cw);
+    const double spread = crop.select(1, 0).std().item<double>();
+    if (spread > best_spread) {
+      best_spread = spread;
+      best = crop;
+    }
+  }
+  return best.contiguous();
+}
+
 std::string caption_of(const nlohmann::json& record, const std::string& tier, uint64_t pick) {
   static const char* kKeys[] = {"caption", "caption_detailed", "caption_semantic"};
   const char* key = tier == "detailed" ? kKeys[1] : tier == "semantic" ? kKeys[2] : kKeys[0];
@@ -127,6 +156,10 @@ LoaderOptions LoaderOptions::from(const DataOptions& d, uint64_t seed, int rank,
   LoaderOptions o;
   o.batch_size = d.batch_size;
   o.frames = d.frames;
+  o.window = d.frame_sampling == "window";
+  o.frame_stride = d.frame_stride;
+  o.crop_height = d.crop_height;
+  o.crop_width = d.crop_width;
   o.height = d.height;
   o.width = d.width;
   o.workers = d.workers;
@@ -235,13 +268,18 @@ Batch Loader::build(int64_t epoch, int64_t batch) const {
     const size_t index = order[static_cast<size_t>(pos)];
     Sample s = dataset_->get(index);
     const int64_t total = s.frames.size(0);
-    videos.push_back(prepare_video(s.frames, options_.frames, options_.height, options_.width));
     const uint64_t pick = mix64(options_.seed ^ mix64(static_cast<uint64_t>(epoch) * 1000003ull + index));
+    const uint64_t sample_seed = mix64(options_.seed * 0xD6E8FEB86659FD93ull ^
+                                       mix64(static_cast<uint64_t>(epoch) * 0x100000001B3ull + static_cast<uint64_t>(pos)));
+    const auto idx = at::tensor(
+        sample_frame_indices(total, options_.frames, options_.window, options_.frame_stride, sample_seed ^ 0x51ull),
+        at::kLong);
+    at::Tensor video = to_training_frames(at::index_select(s.frames, 0, idx), options_.height, options_.width);
+    if (options_.crop_height > 0) video = busiest_crop(video, options_.crop_height, options_.crop_width, sample_seed);
+    videos.push_back(std::move(video));
     out.captions.push_back(caption_of(s.record, options_.caption, pick));
     out.ids.push_back(s.id);
-    out.seeds.push_back(mix64(options_.seed * 0xD6E8FEB86659FD93ull ^ mix64(static_cast<uint64_t>(epoch) * 0x100000001B3ull +
-                                                                             static_cast<uint64_t>(pos))));
-    const auto idx = at::tensor(frame_indices(total, options_.frames), at::kLong);
+    out.seeds.push_back(sample_seed);
     for (auto& [name, t] : s.tensors)
       tensors[name].push_back(t.size(0) == total ? at::index_select(t, 0, idx) : t);
   }

@@ -342,6 +342,11 @@ size_t ShardSetWriter::finish() {
 
 std::vector<std::string> shard_files(const std::string& path) {
   namespace fs = std::filesystem;
+  if (const size_t comma = path.find(','); comma != std::string::npos) {
+    std::vector<std::string> files = shard_files(path.substr(0, comma));
+    for (auto& f : shard_files(path.substr(comma + 1))) files.push_back(std::move(f));
+    return files;
+  }
   std::error_code ec;
   if (fs::is_regular_file(path, ec)) return {path};
   if (!fs::is_directory(path, ec)) throw Error("no such shard file or directory", path);

@@ -39,9 +39,20 @@ void write_video(const std::string& path, const at::Tensor& video, double fps) {
 nlohmann::json rollout_shards(RolloutEngine& engine, const std::string& shards, const std::string& out_dir,
                               const RolloutJobOptions& o, const SamplerOptions& sampler) {
   check(o.format == "mp4" || o.format == "gif", "unknown video format '" + o.format + "'", "--format", "use mp4 or gif");
-  data::ShardDataset set(shards);
-  make_dirs(out_dir);
   const Config& config = engine.config();
+  std::shared_ptr<const data::ShardDataset> clips;
+  if (o.held_out) {
+    // The same split training made: by a hash of each clip id, every data.val_every-th.
+    data::DataOptions d = config.data;
+    d.train = shards;
+    d.val.clear();
+    clips = data::split_dataset(d).second;
+    check(clips != nullptr, "no clip of these shards is held out", shards, "raise data.val_every or drop --held-out");
+  } else {
+    clips = std::make_shared<data::ShardDataset>(shards);
+  }
+  const data::ShardDataset& set = *clips;
+  make_dirs(out_dir);
   const size_t count = o.limit > 0 ? std::min<size_t>(set.size(), static_cast<size_t>(o.limit)) : set.size();
   Progress progress("rollout", static_cast<int64_t>(count), "clip");
   const auto start = std::chrono::steady_clock::now();

@@ -25,6 +25,7 @@ class DitStage : public Stage {
   DitStage(const Config& config, const c10::Device& device)
       : flow_(config.model.flow),
         slice_first_frame_(config.train.dit.first_frame == "slice"),
+        cache_latents_(config.data.frame_sampling == "spread" && config.data.crop_height == 0),
         device_(device),
         vae_(model::build_vae(config.model.vae, device)),
         captions_(config.model.text, device),
@@ -65,8 +66,10 @@ class DitStage : public Stage {
 
  private:
   // Latents (and the i2v condition) of the batch's clips. The frozen VAE maps a clip's frames
-  // to the same latents every time, so they are computed once per clip and cached.
+  // to the same latents every time, so they are computed once per clip and cached (unless the
+  // loader draws different frames or crops of a clip each time).
   void encode(const data::Batch& batch, at::Tensor* x0, at::Tensor* y) {
+    if (!cache_latents_) cache_.clear(), cache_bytes_ = 0;
     std::vector<int64_t> missing;
     for (int64_t b = 0; b < static_cast<int64_t>(batch.ids.size()); ++b)
       if (!cache_.count(batch.ids[b])) missing.push_back(b);
@@ -107,6 +110,7 @@ class DitStage : public Stage {
 
   model::FlowMatchingOptions flow_;
   bool slice_first_frame_;
+  bool cache_latents_;
   c10::Device device_;
   model::Vae vae_;
   text::CaptionEncoder captions_;

@@ -67,6 +67,8 @@ struct LoaderState {
 
 struct LoaderOptions {
   int batch_size = 1, frames = 9, height = 0, width = 0, workers = 2, prefetch = 4;
+  bool window = false;  // frame_sampling: window (else spread)
+  int frame_stride = 1, crop_height = 0, crop_width = 0;
   std::string caption = "regular";
   bool shuffle = true;
   uint64_t seed = 0;
@@ -75,9 +77,22 @@ struct LoaderOptions {
   static LoaderOptions from(const DataOptions& d, uint64_t seed, int rank, int world);
 };
 
-// Turns one sample into the training form: `frames` frames spread uniformly over the clip,
-// letterboxed to height x width (when set): float [3, T, H, W] in [-1, 1].
+// The frames a sample takes from a clip of `total` frames: `spread` evenly from first to last,
+// or (window) consecutive frames `stride` apart from a start drawn from `seed`; clips too short
+// repeat their last frame.
+std::vector<int64_t> sample_frame_indices(int64_t total, int frames, bool window, int stride, uint64_t seed);
+
+// Turns frames [T, H, W, 3] uint8 into the training form, letterboxed to height x width (when
+// set): float [3, T, H, W] in [-1, 1].
+at::Tensor to_training_frames(const at::Tensor& frames_thwc, int height, int width);
+
+// `frames` frames spread evenly over a clip, in the training form (rollouts and references).
 at::Tensor prepare_video(const at::Tensor& frames_thwc, int frames, int height, int width);
+
+// A crop [3, T, ch, cw] of video [3, T, H, W] at the same place in every frame: of 4 positions
+// drawn from `seed`, the one whose first frame varies most (terminal frames are mostly empty
+// background, which teaches an autoencoder nothing).
+at::Tensor busiest_crop(const at::Tensor& video, int ch, int cw, uint64_t seed);
 
 // The caption of a record for a tier ("random" picks a tier from `pick`).
 std::string caption_of(const nlohmann::json& record, const std::string& tier, uint64_t pick);

@@ -122,7 +122,8 @@ class ShardSetWriter {
   size_t total_ = 0;
 };
 
-// The shard files behind `path`: a .ncshard file, or a directory with shards.json.
+// The shard files behind `path`: a .ncshard file, a directory with shards.json, or several of
+// these joined with commas.
 std::vector<std::string> shard_files(const std::string& path);
 
 }  // namespace nc::data

@@ -13,6 +13,7 @@ namespace nc::infer {
 
 struct RolloutJobOptions {
   int limit = 0;              // clips to roll out; 0: all
+  bool held_out = false;      // only the clips the config's data split holds out (data.val_every)
   int frames = 0;             // frames per rollout; 0: the reference clip's length
   bool side_by_side = false;  // also <id>_compare.mp4: reference | generated
   std::string format = "mp4"; // mp4 or gif

@@ -1,8 +1,10 @@
 // core: errors, strings, files, progress, system info, device choice.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 
 #include "nc/core/bench.h"
 #include "nc/core/error.h"
@@ -69,6 +71,22 @@ TEST(Progress, PlainLinesWhenNotATerminal) {
   EXPECT_NE(log.find("step/s"), std::string::npos) << log;
   EXPECT_EQ(Progress::format_duration(3725), "1:02:05");
   EXPECT_EQ(Progress::format_duration(65), "1:05");
+}
+
+TEST(Progress, TimeLimitBoundsTheEta) {
+  test::TempDir dir;
+  FILE* f = std::fopen(dir.file("log").c_str(), "w");
+  {
+    Progress p("train", 1000000, "step");
+    p.set_stream(f, /*is_tty=*/false);
+    p.set_plain_interval(0);
+    p.set_time_limit(90);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    p.advance();  // ~50 steps/s: 5.5 hours by the step count, 1:30 by the limit
+  }
+  std::fclose(f);
+  const std::string log = read_file(dir.file("log"));
+  EXPECT_NE(log.find("ETA 1:30"), std::string::npos) << log;
 }
 
 TEST(SystemInfo, ReportsAnOptimizedBlasAndThreads) {

@@ -185,6 +185,20 @@ TEST(Loader, SeveralShardSetsJoinedWithCommas) {
   write_square_shards(dir.file("b"), 5);
   EXPECT_EQ(data::ShardDataset(dir.file("a") + "," + dir.file("b")).size(), 8u);
   EXPECT_THROW(data::ShardDataset(dir.file("a") + "," + dir.file("missing")), Error);
+
+  // Clips of two sizes in one batch: an error that says how to letterbox them.
+  write_square_shards(dir.file("big"), 3, 9, 40);
+  data::LoaderOptions o;
+  o.batch_size = 6;
+  o.shuffle = false;
+  data::Loader mixed(std::make_shared<data::ShardDataset>(dir.file("a") + "," + dir.file("big")), o);
+  try {
+    mixed.next();
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("differ in size (32x32 and 40x40)"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("data.width"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Loader, WindowSamplingAndBusiestCrop) {

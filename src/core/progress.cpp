@@ -52,8 +52,11 @@ std::string Progress::line() const {
   double r = rate();
   out += r >= 10 ? fmt::format(" {:.0f} {}/s", r, unit_) : fmt::format(" {:.2f} {}/s", r, unit_);
   out += " elapsed " + format_duration(elapsed_s());
-  if (total_ > 0 && done_ < total_ && r > 0)
-    out += " ETA " + format_duration(static_cast<double>(total_ - done_) / r);
+  if (total_ > 0 && done_ < total_ && r > 0) {
+    double eta = static_cast<double>(total_ - done_) / r;
+    if (time_limit_s_ > 0) eta = std::min(eta, std::max(0.0, time_limit_s_ - elapsed_s()));
+    out += " ETA " + format_duration(eta);
+  }
   if (!status_.empty()) out += "  " + status_;
   return out;
 }

@@ -283,6 +283,12 @@ Batch Loader::build(int64_t epoch, int64_t batch) const {
     for (auto& [name, t] : s.tensors)
       tensors[name].push_back(t.size(0) == total ? at::index_select(t, 0, idx) : t);
   }
+  for (size_t k = 1; k < videos.size(); ++k)
+    if (videos[k].sizes() != videos[0].sizes())
+      throw Error("clips " + out.ids[0] + " and " + out.ids[k] + " differ in size (" +
+                      std::to_string(videos[0].size(3)) + "x" + std::to_string(videos[0].size(2)) + " and " +
+                      std::to_string(videos[k].size(3)) + "x" + std::to_string(videos[k].size(2)) + ")",
+                  dataset_->path(), "set data.width and data.height to letterbox every clip to one size");
   out.video = at::stack(videos);
   for (auto& [name, list] : tensors) out.tensors[name] = at::stack(list);
   if (options_.pin_memory) out.video = out.video.pin_memory();

@@ -269,6 +269,7 @@ TrainSummary Trainer::run() {
   TrainSummary summary;
   summary.first_step = step;
   Progress progress("train " + stage->name(), t.steps, "step");
+  if (t.max_minutes > 0) progress.set_time_limit(t.max_minutes * 60);
   if (!main_rank) {  // one progress display per run: rank 0's
     progress.set_stream(stderr, false);
     progress.set_plain_interval(1e9);

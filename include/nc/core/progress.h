@@ -30,6 +30,9 @@ class Progress {
   // Formats seconds as "1:02:03" / "2:03".
   static std::string format_duration(double seconds);
 
+  // Work that also stops at a time limit (seconds after the start): the ETA is never later.
+  void set_time_limit(double seconds) { time_limit_s_ = seconds; }
+
   // For tests and for output that is not stderr.
   void set_stream(FILE* stream, bool is_tty);
   void set_plain_interval(double seconds) { plain_interval_s_ = seconds; }
@@ -44,6 +47,7 @@ class Progress {
   FILE* stream_ = stderr;
   bool tty_ = false, finished_ = false;
   double plain_interval_s_ = 10.0;
+  double time_limit_s_ = 0;  // 0: none
 };
 
 }  // namespace nc

@@ -39,7 +39,7 @@ RunResult run_nc(const std::vector<std::string>& args) {
     dup2(out, 1);
     dup2(err, 2);
     std::vector<char*> argv;
-    std::string bin = NC_BINARY;
+    std::string bin = nc_binary();
     argv.push_back(bin.data());
     std::vector<std::string> copy = args;
     for (auto& a : copy) argv.push_back(a.data());
@@ -55,6 +55,8 @@ RunResult run_nc(const std::vector<std::string>& args) {
   r.err = read_file(err_path);
   return r;
 }
+
+std::string nc_binary() { return NC_BINARY; }
 
 std::string source_path(const std::string& relative) {
   return std::string(NC_SOURCE_DIR) + "/" + relative;

@@ -27,6 +27,9 @@ struct RunResult {
 // Runs the built `nc` binary with `args` (each passed as one argument, no shell).
 RunResult run_nc(const std::vector<std::string>& args);
 
+// The nc binary of this build.
+std::string nc_binary();
+
 // Path inside the source tree ("configs/tiny.yaml").
 std::string source_path(const std::string& relative);
 

@@ -39,6 +39,7 @@ void add_version_command(CLI::App& app, Commands& commands);
 void add_config_command(CLI::App& app, Commands& commands);
 void add_bench_command(CLI::App& app, Commands& commands);
 void add_model_command(CLI::App& app, Commands& commands);
+void add_convert_command(CLI::App& app, Commands& commands);
 void add_train_command(CLI::App& app, Commands& commands);  // train and launch
 void add_rollout_command(CLI::App& app, Commands& commands);
 void add_report_command(CLI::App& app, Commands& commands);
@@ -50,6 +51,7 @@ void add_data_render_command(CLI::App& data, Commands& commands);
 void add_data_inspect_command(CLI::App& data, Commands& commands);
 void add_data_tapes_command(CLI::App& data, Commands& commands);
 void add_bench_tapes_command(CLI::App& bench, Commands& commands);  // in cmd_data_tapes.cpp
+void add_bench_dit_command(CLI::App& bench, Commands& commands);    // in cmd_bench_dit.cpp
 void add_data_gui_command(CLI::App& data, Commands& commands);  // NC_WITH_VIDEO only
 void add_tokenizer_command(CLI::App& app, Commands& commands);  // NC_WITH_SENTENCEPIECE only
 void add_eval_command(CLI::App& app, Commands& commands);       // NC_WITH_VIDEO only

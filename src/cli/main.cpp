@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
   nc::cli::add_config_command(app, commands);
   nc::cli::add_bench_command(app, commands);
   nc::cli::add_model_command(app, commands);
+  nc::cli::add_convert_command(app, commands);
   nc::cli::add_train_command(app, commands);
   nc::cli::add_rollout_command(app, commands);
   nc::cli::add_report_command(app, commands);

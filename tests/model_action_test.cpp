@@ -234,7 +234,7 @@ TEST(DitActions, EachModeEqualsThePlainDitAtInitialisation) {
   const at::Tensor expected = run(plain, in);
   const auto plain_params = plain->named_parameters();
   for (const auto& mode : kModes) {
-    Dit dit(dit_options(), {}, mode_options(mode));
+    Dit dit(dit_options(), at::TensorOptions(), mode_options(mode));
     {
       c10::NoGradGuard no_grad;
       for (auto& p : dit->named_parameters())
@@ -248,15 +248,15 @@ TEST(DitActions, EachModeEqualsThePlainDitAtInitialisation) {
 
 TEST(DitActions, WithoutInjectionTheParametersStayWans) {
   Dit plain(dit_options());
-  Dit none(dit_options(), {}, ActionOptions{});
+  Dit none(dit_options(), at::TensorOptions(), ActionOptions{});
   EXPECT_EQ(plain->parameter_count(), none->parameter_count());
   for (const auto& p : none->named_parameters()) EXPECT_EQ(p.key().find("action"), std::string::npos) << p.key();
-  Dit internal(dit_options(), {}, mode_options("internal"));
+  Dit internal(dit_options(), at::TensorOptions(), mode_options("internal"));
   EXPECT_NE(internal->named_parameters().find("blocks.0.action_attn.q.weight"), nullptr);
   EXPECT_EQ(internal->named_parameters().find("blocks.1.action_attn.q.weight"), nullptr) << "blocks: [0]";
   ActionOptions bad = mode_options("internal");
   bad.blocks = {5};
-  EXPECT_THROW(Dit(dit_options(), {}, bad), Error);
+  EXPECT_THROW(Dit(dit_options(), at::TensorOptions(), bad), Error);
   EXPECT_THROW(run(internal, dit_inputs()), Error) << "actions are required";
 }
 
@@ -272,13 +272,14 @@ TEST(DitActions, EachModeFollowsActionsButNotFramesPastItsWindows) {
       a.encoder = encoder;
       ActionInputs actions = base;
       if (encoder == "v1") actions.raw_actions = (at::rand({1, kFrames, 182}) < 0.1).to(at::kByte);
-      Dit dit(dit_options(), {}, a);
+      Dit dit(dit_options(), at::TensorOptions(), a);
       perturb(*dit, false);
       const at::Tensor out = run(dit, in, actions);
       ActionInputs inside = change_frame(actions, 5), past = change_frame(actions, kFrames - 1);
       if (encoder == "v1") {
         inside.raw_actions = actions.raw_actions.clone(), past.raw_actions = actions.raw_actions.clone();
-        inside.raw_actions[0][5][3] ^= 1, past.raw_actions[0][kFrames - 1][3] ^= 1;
+        inside.raw_actions[0][5][3] = 1 - actions.raw_actions[0][5][3];
+        past.raw_actions[0][kFrames - 1][3] = 1 - actions.raw_actions[0][kFrames - 1][3];
       }
       EXPECT_GT((run(dit, in, inside) - out).abs().max().item<double>(), 1e-4) << encoder << " " << mode;
       EXPECT_TRUE(at::equal(run(dit, in, past), out)) << encoder << " " << mode << ": leak from frame past the windows";
@@ -296,7 +297,7 @@ TEST(DitActions, ActionsReachOnlyTheirWindow) {
   const ActionInputs changed = change_frame(actions, 8);  // frames 5..8 form latent step 2 (lag 0)
   for (const std::string mode : {"contextual", "residual", "internal"}) {
     at::manual_seed(13);
-    Dit dit(dit_options(1), {}, mode_options(mode));
+    Dit dit(dit_options(1), at::TensorOptions(), mode_options(mode));
     perturb(*dit, false);
     const at::Tensor diff = (run(dit, in, changed) - run(dit, in, actions)).abs().amax({0, 1, 3, 4});  // per frame
     EXPECT_EQ(diff[0].item<float>(), 0.0f) << mode;
@@ -322,7 +323,7 @@ TEST(DitActions, ActionsReachOnlyTheirWindow) {
 TEST(DitActions, GradientsReachTheActionPaths) {
   at::manual_seed(15);
   for (const auto& mode : kModes) {
-    Dit dit(dit_options(), {}, mode_options(mode));
+    Dit dit(dit_options(), at::TensorOptions(), mode_options(mode));
     perturb(*dit, false);
     const Inputs in = dit_inputs();
     DitForwardOptions extra;

@@ -15,6 +15,7 @@ void add_data_command(CLI::App& app, Commands& commands) {
 #ifdef NC_WITH_VIDEO
   add_data_gui_command(*data, commands);
 #endif
+  add_data_synth_command(*data, commands);
 }
 
 }  // namespace nc::cli

@@ -34,8 +34,8 @@ Vae build_vae(const VaeOptions& options, const c10::Device& device) {
   return vae;
 }
 
-Dit build_dit(const DitOptions& options, const c10::Device& device) {
-  Dit dit(options, at::TensorOptions().device(device));
+Dit build_dit(const DitOptions& options, const c10::Device& device, const ActionOptions& action) {
+  Dit dit(options, at::TensorOptions().device(device), action);
   if (!options.weights.empty()) {
     const std::string file = resolve_weights(options.weights);
     load_weights(*dit, file);

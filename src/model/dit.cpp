@@ -99,7 +99,7 @@ at::Tensor MlpProjImpl::forward(const at::Tensor& x) {
 
 // ---- DitBlock ---------------------------------------------------------------------------------
 
-DitBlockImpl::DitBlockImpl(const DitOptions& o, const at::TensorOptions& to) {
+DitBlockImpl::DitBlockImpl(const DitOptions& o, const at::TensorOptions& to, const std::string& action_injection) {
   norm1 = register_module("norm1", LayerNorm(o.dim, o.eps, false, to));
   self_attn = register_module("self_attn", WanSelfAttention(o.dim, o.num_heads, o.qk_norm, o.eps, to));
   if (o.cross_attn_norm) norm3 = register_module("norm3", LayerNorm(o.dim, o.eps, true, to));
@@ -111,6 +111,12 @@ DitBlockImpl::DitBlockImpl(const DitOptions& o, const at::TensorOptions& to) {
   ffn_out = ffn->register_module("2", Linear(o.ffn_dim, o.dim, true, to));
   modulation = register_parameter("modulation", at::empty({1, 6, o.dim}, to));
   init_modulation(modulation, o.dim);
+  if (action_injection == "internal") {
+    action_norm = register_module("action_norm", LayerNorm(o.dim, o.eps, true, to));
+    action_attn = register_module("action_attn", ActionAttention(o.dim, o.dim, o.num_heads, o.eps, to));
+  } else if (action_injection == "contextual") {
+    context_gate = register_parameter("context_gate", at::zeros({o.dim}, to));
+  }
 }
 
 at::Tensor DitBlockImpl::forward(const at::Tensor& x, const at::Tensor& e0,
@@ -118,11 +124,18 @@ at::Tensor DitBlockImpl::forward(const at::Tensor& x, const at::Tensor& e0,
   // Wan does the modulation arithmetic in float32 whatever the autocast dtype.
   const auto mod = (modulation.to(at::kFloat) + e0.to(at::kFloat)).chunk(6, 1);  // 6 x [B, 1, dim]
   const at::Tensor xf = x.to(at::kFloat);
-  const at::Tensor y1 = self_attn->forward(
-      norm1->forward(xf) * (1 + mod[1]) + mod[0], ctx.rope, ctx.self_attn_mask);
+  const at::Tensor normed1 = norm1->forward(xf) * (1 + mod[1]) + mod[0];
+  const at::Tensor y1 =
+      ctx.action_rows_mask.defined()
+          ? contextual_self_attention(*self_attn, normed1, ctx.rope, ctx.self_attn_mask, ctx.action_mask,
+                                      ctx.action_rows_mask, context_gate)
+          : self_attn->forward(normed1, ctx.rope, ctx.self_attn_mask);
   at::Tensor h = xf + y1.to(at::kFloat) * mod[2];
   const at::Tensor normed3 = norm3 ? norm3->forward(h) : h;
   h = h + cross_attn->forward(normed3, ctx.context, ctx.context_mask, ctx.image).to(at::kFloat);
+  // Internal action injection (PAPER.md §2.3): after the text cross-attention, before the FFN.
+  if (action_attn && ctx.action_tokens.defined())
+    h = h + action_attn->forward(action_norm->forward(h), ctx.action_tokens, ctx.action_mask).to(at::kFloat);
   const at::Tensor y2 = ffn_out->forward(
       at::gelu(ffn_in->forward(norm2->forward(h) * (1 + mod[4]) + mod[3]), "tanh"));
   return h + y2.to(at::kFloat) * mod[5];
@@ -146,8 +159,9 @@ at::Tensor DitHeadImpl::forward(const at::Tensor& x, const at::Tensor& e) {
 
 // ---- Dit --------------------------------------------------------------------------------------
 
-DitImpl::DitImpl(DitOptions options, const at::TensorOptions& to)
+DitImpl::DitImpl(DitOptions options, const at::TensorOptions& to, ActionOptions action)
     : options_((options.validate(), std::move(options))),
+      action_(std::move(action)),
       rope_(options_.head_dim(), options_.rope_max_len, options_.rope_theta) {
   const DitOptions& o = options_;
   const std::vector<int64_t> patch(o.patch_size.begin(), o.patch_size.end());
@@ -163,12 +177,42 @@ DitImpl::DitImpl(DitOptions options, const at::TensorOptions& to)
   time_projection_1 = proj->register_module("1", Linear(o.dim, 6 * o.dim, true, to));
 
   auto list = add_container(*this, "blocks");
-  for (int i = 0; i < o.num_layers; ++i)
-    blocks.push_back(list->register_module(std::to_string(i), DitBlock(o, to)));
+  const ActionOptions& a = action_;
+  check(!a.enabled() || o.patch_size[0] == 1,
+        "action injection needs model.dit.patch_size[0] = 1 (one token frame per latent step)",
+        "model.action.injection");
+  for (int i = 0; i < o.num_layers; ++i) {
+    const std::string mode =
+        a.injection == "contextual" || (a.injection == "internal" && a.in_blocks(i)) ? a.injection : "none";
+    blocks.push_back(list->register_module(std::to_string(i), DitBlock(o, to, mode)));
+  }
+  for (int b : a.blocks)
+    check(b < o.num_layers,
+          "block " + std::to_string(b) + " does not exist (model.dit.num_layers is " +
+              std::to_string(o.num_layers) + ")",
+          "model.action.blocks");
 
   const int64_t patch_volume = patch[0] * patch[1] * patch[2];
   head = register_module("head", DitHead(o.dim, o.out_dim * patch_volume, o.eps, to));
   if (o.has_image_tokens()) img_emb = register_module("img_emb", MlpProj(o.clip_dim, o.dim, to));
+
+  if (a.enabled()) {
+    action_encoder = register_module("action_encoder", ActionEncoder(a, o.text_dim, to));
+    if (a.injection == "external") {
+      action_external = register_module("action_external", ExternalActionModule(o.out_dim, a, to));
+    } else {
+      auto emb = add_container(*this, "action_embedding");
+      action_embedding_0 = emb->register_module("0", Linear(a.dim, o.dim, true, to));
+      action_embedding_2 = emb->register_module("2", Linear(o.dim, o.dim, true, to));
+    }
+    if (a.injection == "residual") {
+      auto res = add_container(*this, "action_residual");
+      action_residual.resize(o.num_layers, ResidualActionModule(nullptr));
+      for (int i = 0; i < o.num_layers; ++i)
+        if (a.in_blocks(i))
+          action_residual[i] = res->register_module(std::to_string(i), ResidualActionModule(o.dim, o.eps, to));
+    }
+  }
 
   init_weights();
 }
@@ -187,6 +231,14 @@ void DitImpl::init_weights() {
   init_zeros(head->head->weight);
   for (auto& block : blocks) init_modulation(block->modulation, options_.dim);
   init_modulation(head->modulation, options_.dim);
+  // Every action path starts at zero: the model computes what the plain DiT computes.
+  if (action_external) action_external->zero_output();
+  for (auto& block : blocks) {
+    if (block->action_attn) block->action_attn->zero_output();
+    if (block->context_gate.defined()) init_zeros(block->context_gate);
+  }
+  for (auto& r : action_residual)
+    if (r) r->zero_output();
 }
 
 int64_t DitImpl::parameter_count() const {
@@ -258,16 +310,22 @@ at::Tensor DitImpl::run_block(size_t index, const at::Tensor& x, const at::Tenso
   // Recompute the block in backward. The tensors that may carry gradients (the stream, the
   // time modulation, the projected text and image tokens) are inputs; masks and RoPE are not.
   std::vector<at::Tensor> inputs = {x, e0, ctx.context};
-  const bool has_image = ctx.image.defined();
+  const bool has_image = ctx.image.defined(), has_actions = ctx.action_tokens.defined();
   if (has_image) inputs.push_back(ctx.image);
+  if (has_actions) inputs.push_back(ctx.action_tokens);
   CheckpointFn fn = [block, rope = ctx.rope, context_mask = ctx.context_mask,
-                     self_mask = ctx.self_attn_mask, has_image](const std::vector<at::Tensor>& in) mutable {
+                     self_mask = ctx.self_attn_mask, action_mask = ctx.action_mask,
+                     action_rows_mask = ctx.action_rows_mask, has_image,
+                     has_actions](const std::vector<at::Tensor>& in) mutable {
     DitBlockContext c;
     c.rope = rope;
     c.context = in[2];
     c.context_mask = context_mask;
     c.image = has_image ? in[3] : at::Tensor();
     c.self_attn_mask = self_mask;
+    c.action_tokens = has_actions ? in.back() : at::Tensor();
+    c.action_mask = action_mask;
+    c.action_rows_mask = action_rows_mask;
     return block->forward(in[0], in[1], c);
   };
   return grad_checkpoint(std::move(fn), inputs, block->parameters());
@@ -299,6 +357,20 @@ at::Tensor DitImpl::forward(const at::Tensor& x, const at::Tensor& t, const at::
     check(!y.defined() && !clip_fea.defined(),
           "a t2v model takes no y or clip_fea (model.dit.model_type is t2v)", "Dit::forward");
   }
+  // PAPER.md §2.3: the shared encoder gives one action feature per latent step.
+  at::Tensor actions;  // [B, T, D]
+  if (action_.enabled()) {
+    check(extra.actions.frames() > 0, "model.action.injection is " + action_.injection + ": actions are required",
+          "Dit::forward");
+    actions = action_encoder->forward(extra.actions, x.size(2)).to(at::kFloat);
+    check(actions.size(0) == b, "actions must have the latent's batch size " + std::to_string(b), "Dit::forward");
+    if (action_external) {  // external: z' = z + Δz before the DiT (the y condition is untouched)
+      const at::Tensor delta = action_external->forward(x, actions).to(input.scalar_type());
+      input = at::cat({input.narrow(1, 0, x.size(1)) + delta, input.narrow(1, x.size(1), input.size(1) - x.size(1))}, 1);
+    } else {
+      actions = action_embedding_2->forward(at::gelu(action_embedding_0->forward(actions), "tanh")).to(at::kFloat);
+    }
+  }
   check(input.size(1) == o.in_dim,
         "input channels (x + y) are " + std::to_string(input.size(1)) + ", the model has in_dim " +
             std::to_string(o.in_dim),
@@ -326,7 +398,31 @@ at::Tensor DitImpl::forward(const at::Tensor& x, const at::Tensor& t, const at::
   ctx.self_attn_mask = extra.self_attn_mask;
   ctx.rope = rope_.tables(grid, h.device());
 
-  for (size_t i = 0; i < blocks.size(); ++i) h = run_block(i, h, e0, ctx);
+  const int64_t video_tokens = h.size(1), tokens_per_frame = grid.height * grid.width;
+  at::Tensor window;  // [frames, T] latent step i sees actions [i - step_lag, i]
+  if (actions.defined() && !action_external) {
+    window = action_window(grid.frames, actions.size(1), action_.step_lag).to(h.device());
+    if (action_.injection == "contextual") {
+      const at::Tensor m = contextual_mask(grid.frames, tokens_per_frame, actions.size(1), action_.frame_window,
+                                           action_.step_lag)
+                               .to(h.device());
+      check(!extra.self_attn_mask.defined(), "contextual action injection builds its own self-attention mask",
+            "Dit::forward");
+      if (action_.frame_window >= 0) ctx.self_attn_mask = m.slice(0, 0, video_tokens).slice(1, 0, video_tokens);
+      ctx.action_mask = m.slice(0, 0, video_tokens).slice(1, video_tokens);
+      ctx.action_rows_mask = m.slice(0, video_tokens);
+      h = at::cat({h, actions}, 1);  // [V; A]
+    } else if (action_.injection == "internal") {
+      ctx.action_tokens = actions;
+      ctx.action_mask = window.repeat_interleave(tokens_per_frame, 0);
+    }
+  }
+
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    h = run_block(i, h, e0, ctx);
+    if (!action_residual.empty() && action_residual[i]) h = h + action_residual[i]->forward(h, actions, window);
+  }
+  h = h.narrow(1, 0, video_tokens);  // contextual: drop the action tokens
   return unpatchify(head->forward(h, e), grid).to(at::kFloat);
 }
 

@@ -29,7 +29,8 @@ class DitStage : public Stage {
         device_(device),
         vae_(model::build_vae(config.model.vae, device)),
         captions_(config.model.text, device),
-        dit_(model::build_dit(config.model.dit, device)) {
+        action_(config.model.dit_action()),
+        dit_(model::build_dit(config.model.dit, device, action_)) {
     check(!config.model.text.trainable, "the dit stage trains the DiT only; a trainable text encoder is not supported",
           "model.text.trainable", "set it to false");
     if (config.model.vae.weights.empty())
@@ -57,7 +58,10 @@ class DitStage : public Stage {
     const at::Tensor noise = randn_per_sample(seeds, x0.sizes().slice(1), x0.options(), 1);
     const at::Tensor xt = model::add_noise(x0, noise, sigma);
     const at::Tensor t = model::timesteps_from_sigmas(sigma, flow_.num_train_timesteps);
-    const at::Tensor out = dit_->forward(xt, t, c.context, {}, c.y);
+    model::DitForwardOptions extra;
+    if (action_.enabled())  // PAPER.md §2.3: the clip's per-frame actions condition the DiT
+      extra.actions = model::ActionInputs::from_tensors(batch.tensors, action_).to(device_);
+    const at::Tensor out = dit_->forward(xt, t, c.context, {}, c.y, extra);
     StepOutput r;
     r.loss = model::flow_matching_loss(out, model::velocity_target(x0, noise));
     r.metrics = {{"sigma_mean", sigma.mean().item<double>()}};
@@ -114,6 +118,7 @@ class DitStage : public Stage {
   c10::Device device_;
   model::Vae vae_;
   text::CaptionEncoder captions_;
+  model::ActionOptions action_;
   model::Dit dit_;
 };
 

@@ -15,6 +15,6 @@ namespace nc::model {
 std::string resolve_weights(const std::string& path);
 
 Vae build_vae(const VaeOptions& options, const c10::Device& device);
-Dit build_dit(const DitOptions& options, const c10::Device& device);
+Dit build_dit(const DitOptions& options, const c10::Device& device, const ActionOptions& action = {});
 
 }  // namespace nc::model

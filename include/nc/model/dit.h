@@ -27,6 +27,9 @@
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
 
+#include "nc/model/action_encoder.h"
+#include "nc/model/action_injection.h"
+#include "nc/model/action_options.h"
 #include "nc/model/attention.h"
 #include "nc/model/dit_options.h"
 #include "nc/model/layers.h"
@@ -73,6 +76,10 @@ struct DitBlockContext {
   at::Tensor context_mask;     // optional [B, text_len] bool, True = real token
   at::Tensor image;            // i2v: [B, 257, dim] projected CLIP tokens
   at::Tensor self_attn_mask;   // optional, broadcastable to [B, heads, L, L]
+  // Actions (action_injection.h). internal: action_tokens [B, T, dim] and action_mask [L, T].
+  // contextual: the stream x is [B, L + T, dim] (action tokens appended), self_attn_mask is
+  // the V2V part, action_mask V2A [L, T] and action_rows_mask [T, L + T].
+  at::Tensor action_tokens, action_mask, action_rows_mask;
 };
 
 // Wan's WanAttentionBlock. With (s1, c1, g1, s2, c2, g2) = block.modulation + e0 (float32):
@@ -81,9 +88,12 @@ struct DitBlockContext {
 //   x += g2 * ffn(norm2(x) * (1 + c2) + s2)
 // Names: norm3 (affine LayerNorm, when cross_attn_norm), self_attn, cross_attn, ffn.0, ffn.2,
 // modulation [1, 6, dim]. norm1 and norm2 have no parameters.
+// With actions: internal adds `x += action_attn(action_norm(x), actions)` before the FFN;
+// contextual runs self-attention over [V; A] (contextual_self_attention) with `context_gate`.
 class DitBlockImpl : public torch::nn::Module {
  public:
-  DitBlockImpl(const DitOptions& options, const at::TensorOptions& tensor_options = {});
+  DitBlockImpl(const DitOptions& options, const at::TensorOptions& tensor_options = {},
+               const std::string& action_injection = "none");
 
   // x [B, L, dim] float32, e0 [B, 6, dim] float32 -> [B, L, dim] float32
   at::Tensor forward(const at::Tensor& x, const at::Tensor& e0, const DitBlockContext& ctx);
@@ -93,6 +103,9 @@ class DitBlockImpl : public torch::nn::Module {
   WanCrossAttention cross_attn{nullptr};
   Linear ffn_in{nullptr}, ffn_out{nullptr};  // registered as ffn.0 and ffn.2
   at::Tensor modulation;
+  LayerNorm action_norm{nullptr};         // internal
+  ActionAttention action_attn{nullptr};   // internal
+  at::Tensor context_gate;                // contextual: [dim], zero-initialised
 };
 TORCH_MODULE(DitBlock);
 
@@ -117,11 +130,13 @@ struct DitForwardOptions {
                                // included, is attended).
   at::Tensor self_attn_mask;   // broadcastable to [B, heads, L, L]; bool True = attend
   int64_t frame_offset = 0;    // RoPE position of the first latent frame (per patch step)
+  ActionInputs actions;        // per pixel frame; required when model.action.injection != none
 };
 
 class DitImpl : public torch::nn::Module {
  public:
-  explicit DitImpl(DitOptions options, const at::TensorOptions& tensor_options = {});
+  explicit DitImpl(DitOptions options, const at::TensorOptions& tensor_options = {},
+                   ActionOptions action = {});
 
   // x [B, C_x, F, H, W], t [B] timesteps in [0, num_train_timesteps), context [B, Lt, text_dim]
   // (Lt <= text_len; zero-padded to text_len as Wan does), clip_fea [B, N, clip_dim] and
@@ -137,6 +152,7 @@ class DitImpl : public torch::nn::Module {
   void init_weights();
 
   const DitOptions& options() const { return options_; }
+  const ActionOptions& action_options() const { return action_; }
   const Rope3d& rope() const { return rope_; }
   int64_t parameter_count() const;
 
@@ -157,12 +173,18 @@ class DitImpl : public torch::nn::Module {
   std::vector<DitBlock> blocks;
   DitHead head{nullptr};
   MlpProj img_emb{nullptr};  // i2v only
+  // Actions (absent with injection none, so the parameter names and counts stay Wan's).
+  ActionEncoder action_encoder{nullptr};
+  ExternalActionModule action_external{nullptr};                      // external
+  Linear action_embedding_0{nullptr}, action_embedding_2{nullptr};    // D -> dim, GELU, dim -> dim
+  std::vector<ResidualActionModule> action_residual;                  // residual: per block or empty
 
  private:
   at::Tensor run_block(size_t index, const at::Tensor& x, const at::Tensor& e0,
                        const DitBlockContext& ctx);
 
   DitOptions options_;
+  ActionOptions action_;
   Rope3d rope_;
 };
 TORCH_MODULE(Dit);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "nc/core/config.h"
+#include "nc/model/action_options.h"
 #include "nc/model/dit_options.h"
 #include "nc/model/flow_matching.h"
 #include "nc/model/vae_options.h"
@@ -15,6 +16,7 @@ struct ModelConfig {
   text::T5Options text;
   DitOptions dit;
   FlowMatchingOptions flow;
+  ActionOptions action;
 
   template <class V>
   void visit(V& v) {
@@ -22,6 +24,14 @@ struct ModelConfig {
     v("text", text, "the T5/umT5 caption encoder");
     v("dit", dit, "the diffusion transformer");
     v("flow", flow, "flow-matching training: noise levels, shift, condition dropout");
+    v("action", action, "action conditioning: encoder, alignment and injection mode (docs/ACTIONS.md)");
+  }
+
+  // model.action with the VAE's temporal stride c filled in: what the Dit is built with.
+  ActionOptions dit_action() const {
+    ActionOptions a = action;
+    a.temporal_stride = vae.temporal_stride();
+    return a;
   }
 
   // The DiT reads what the VAE and the text encoder produce.

@@ -16,7 +16,7 @@ namespace nc::cli {
 
 void add_rollout_command(CLI::App& app, Commands& commands) {
   struct Args {
-    std::string ckpt, prompt, first_frame, from_clip, from_shards, out, sampler;
+    std::string ckpt, prompt, first_frame, from_clip, from_shards, out, sampler, format = "mp4";
     std::vector<std::string> overrides;
     int frames = 0, steps = 0, limit = 0;
     double cfg = -1, shift = -1;
@@ -32,6 +32,7 @@ void add_rollout_command(CLI::App& app, Commands& commands) {
   cmd->add_option("--from-shards", a->from_shards, "roll out every clip of these shards into --out (a folder)");
   cmd->add_option("--limit", a->limit, "with --from-shards: at most this many clips");
   cmd->add_flag("--held-out", a->held_out, "with --from-shards: only the clips the training split held out");
+  cmd->add_option("--format", a->format, "with --from-shards: mp4 (default) or gif");
   cmd->add_option("--frames", a->frames, "frames to generate (longer than a training clip: chunk by chunk)");
   cmd->add_option("--steps", a->steps, "sampling steps (default: rollout.steps)");
   cmd->add_option("--cfg", a->cfg, "guidance scale (default: rollout.cfg)");
@@ -58,6 +59,7 @@ void add_rollout_command(CLI::App& app, Commands& commands) {
                           infer::RolloutJobOptions o;
                           o.limit = a->limit;
                           o.held_out = a->held_out;
+                          o.format = a->format;
                           o.frames = a->frames;
                           o.side_by_side = a->side_by_side;
                           o.seed = a->seed;

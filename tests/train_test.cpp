@@ -213,7 +213,7 @@ TEST(Trainer, KilledRunResumesBitExact) {
   if (pid == 0) {
     std::vector<std::string> args = cli_args({"train", "--config", cfg, "--run-dir", run}, sets);
     std::vector<char*> argv;
-    std::string bin = nc_binary();
+    std::string bin = test::nc_binary();
     argv.push_back(bin.data());
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

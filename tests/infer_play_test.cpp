@@ -1,5 +1,6 @@
 // infer/play: what `nc play` does without a person: typed lines to captions, frames to
-// half-block text, and the play server's HTTP over a real local socket.
+// half-block text, the play server's HTTP over a real local socket, and the terminal loop fed
+// from a pipe.
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -9,9 +10,14 @@
 
 #include <algorithm>
 
+#include <cstdlib>
+
 #include "nc/core/error.h"
+#include "nc/core/file_util.h"
+#include "nc/data/shard.h"
 #include "nc/infer/play.h"
 #include "nc/infer/play_server.h"
+#include "test_util.h"
 
 namespace nc::infer {
 namespace {
@@ -154,6 +160,43 @@ TEST(PlayHttp, ServerAnswersOverALocalSocket) {
         << e.what();
   }
 }
+
+#ifdef NC_WITH_VIDEO
+TEST(PlayCli, PipedLinesDriveChunksInTheTerminalView) {
+  test::TempDir dir;
+  {
+    data::ShardSetWriter w(dir.file("d"), 4);
+    for (int c = 0; c < 2; ++c) {
+      data::Clip clip;
+      clip.id = "c_" + std::to_string(c);
+      for (int k = 0; k < 9; ++k) clip.frames.push_back(Image(32, 32, 20, static_cast<uint8_t>(40 + 10 * k), 60));
+      clip.captions = {"The user runs `ls`.", "d", "s"};
+      w.add(clip);
+    }
+    w.finish();
+  }
+  auto r = test::run_nc({"train", "--config", test::source_path("configs/tiny.yaml"), "--run-dir", dir.file("run"),
+                         "--set", "data.train=" + dir.file("d"), "--set", "data.val_every=0", "--set", "train.steps=1",
+                         "--set", "train.dit.first_frame=slice", "--set", "run.threads=1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string cmd = "printf 'ls -la\\n\\n/bogus\\n/quit\\n' | '" + test::nc_binary() + "' play --ckpt '" +
+                          dir.file("run") + "' --from-clip '" + dir.file("d") +
+                          ":c_1' --steps 1 --cfg 1 --sampler euler --set run.threads=1 > '" + dir.file("out") +
+                          "' 2> '" + dir.file("err") + "'";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << read_file(dir.file("err"));
+  const std::string out = read_file(dir.file("out"));
+  // Two chunks of 8 new frames: the line, then the empty line repeating its caption.
+  EXPECT_NE(out.find("frame 9 "), std::string::npos);
+  EXPECT_NE(out.find("frame 17 "), std::string::npos);
+  EXPECT_EQ(out.find("frame 25 "), std::string::npos);
+  EXPECT_NE(out.find("The user runs `ls -la`."), std::string::npos);
+  EXPECT_NE(out.find("unknown play command '/bogus'"), std::string::npos);
+  // Not a terminal: 80 x 24, the view 21 rows of 80 half blocks per frame, 17 frames drawn.
+  size_t blocks = 0;
+  for (size_t at = out.find("\xe2\x96\x80"); at != std::string::npos; at = out.find("\xe2\x96\x80", at + 3)) ++blocks;
+  EXPECT_EQ(blocks, 17u * 21 * 80);
+}
+#endif
 
 }  // namespace
 }  // namespace nc::infer

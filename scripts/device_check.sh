@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The GPU check: builds nc's training core against the LibTorch inside a PyTorch wheel (CUDA) and
-# runs `nc version` plus CUDA tensor work, on a machine that has nothing else installed.
+# runs `nc version`, CUDA matrix products and bf16 training steps of the small config through
+# NCCL (time and peak memory), on a machine that has nothing else installed.
 #
 #   scripts/device_check.sh prepare   on the Debian machine: copies the header-only libraries
 #                                     (nlohmann-json, fmt, spdlog, CLI11) into .devdeps/include
@@ -40,7 +41,33 @@ run() {
   ./build-gpu/nc version | tee "$out/version.txt"
   ./build-gpu/nc bench gemm --config .devdeps/configs/tiny.json --set run.device=cuda \
     --sizes 1024 4096 8192 --out "$out/gemm_cuda.json"
+  train_step "$out"
   echo "device_check: done"
+}
+
+# bf16 training steps of the small config on CUDA through NCCL at world size 1 (nc bench train:
+# one rank under `nc launch`, 17 frames of 640x384, the first step left out of the timing); peak
+# GPU memory in use sampled by nvidia-smi every 0.2 s, minus the idle baseline (so it includes
+# the CUDA context and the caching allocator's reserve).
+train_step() {
+  local out=$1 base peak=0 m sampler
+  base=$(nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits 2>/dev/null | head -1) || base=0
+  ( while sleep 0.2; do
+      m=$(nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits | head -1)
+      if [ "$m" -gt "$peak" ]; then peak=$m; echo "$peak" > "$out/train_peak_mib.txt"; fi
+    done ) &
+  sampler=$!
+  ./build-gpu/nc bench train --config .devdeps/configs/small.json --ranks 1 --steps 3 --warmup 1 --clips 4 \
+    --loader-batches 4 --set run.device=cuda --set train.precision=bf16 --set train.dist.backend=nccl \
+    --set data.frames=17 --set data.height=384 --set data.width=640 --out "$out/train_small_cuda.json" || true
+  kill "$sampler" 2>/dev/null || true
+  wait "$sampler" 2>/dev/null || true
+  python3 - "$out/train_small_cuda.json" "$base" "$(cat "$out/train_peak_mib.txt" 2>/dev/null || echo 0)" <<'PY' || true
+import json, sys
+run = json.load(open(sys.argv[1]))["runs"][0]
+print(f"device_check: small bf16 step (NCCL, world 1): {run['step_s']:.3f} s, "
+      f"peak GPU memory {int(sys.argv[3]) - int(sys.argv[2])} MiB over the idle {sys.argv[2]} MiB")
+PY
 }
 
 case "${1:-}" in

@@ -52,9 +52,12 @@ void add_data_inspect_command(CLI::App& data, Commands& commands);
 void add_data_tapes_command(CLI::App& data, Commands& commands);
 void add_bench_tapes_command(CLI::App& bench, Commands& commands);  // in cmd_data_tapes.cpp
 void add_bench_dit_command(CLI::App& bench, Commands& commands);    // in cmd_bench_dit.cpp
+void add_bench_train_command(CLI::App& bench, Commands& commands);
+void add_bench_rollout_command(CLI::App& bench, Commands& commands);
 void add_data_gui_command(CLI::App& data, Commands& commands);  // NC_WITH_VIDEO only
 void add_data_synth_command(CLI::App& data, Commands& commands);  // synth-actions
 void add_tokenizer_command(CLI::App& app, Commands& commands);  // NC_WITH_SENTENCEPIECE only
 void add_eval_command(CLI::App& app, Commands& commands);       // NC_WITH_VIDEO only
+void add_play_command(CLI::App& app, Commands& commands);       // NC_WITH_VIDEO only
 
 }  // namespace nc::cli

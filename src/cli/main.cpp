@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
 #endif
 #ifdef NC_WITH_VIDEO
   nc::cli::add_eval_command(app, commands);
+  nc::cli::add_play_command(app, commands);
 #endif
 
   try {

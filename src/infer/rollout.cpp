@@ -1,5 +1,7 @@
 #include "nc/infer/rollout.h"
 
+#include <chrono>
+
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/ops/cat.h>
 #include <ATen/ops/full.h>
@@ -33,6 +35,8 @@ RolloutEngine::RolloutEngine(const Config& config, const std::string& dit_weight
 at::Tensor RolloutEngine::generate_chunk(const at::Tensor& first_frame, const std::string& caption, int frames,
                                          uint64_t seed, const SamplerOptions& sampler) {
   c10::NoGradGuard no_grad;
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
   const at::Tensor first = first_frame.to(device_).unsqueeze(0);  // [1, 3, H, W]
   const at::Tensor y = model::i2v_condition(vae_, first, frames);
   const int64_t stride = vae_->options().temporal_stride();
@@ -51,8 +55,14 @@ at::Tensor RolloutEngine::generate_chunk(const at::Tensor& first_frame, const st
     const at::Tensor uncond = dit_->forward(x, t, empty_context, {}, y);
     return uncond + (cond - uncond) * sampler.cfg;
   };
+  const auto t1 = Clock::now();
   const at::Tensor latent = sample(velocity, noise, sampler);
+  const auto t2 = Clock::now();
   at::Tensor video = vae_->decode(latent, model::VaePass::kChunked)[0];  // [3, T, H, W]
+  const auto t3 = Clock::now();
+  times_.condition_s = std::chrono::duration<double>(t1 - t0).count();
+  times_.sample_s = std::chrono::duration<double>(t2 - t1).count();
+  times_.decode_s = std::chrono::duration<double>(t3 - t2).count();
   video.select(1, 0).copy_(first_frame.to(video.device()));              // the given frame, exactly
   return video;
 }

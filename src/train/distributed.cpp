@@ -41,6 +41,8 @@ class ProcessGroupDistributed : public Distributed {
   ProcessGroupDistributed(DistEnv env, c10::intrusive_ptr<Group> group, std::chrono::milliseconds timeout)
       : Distributed(std::move(env)), group_(std::move(group)), timeout_(timeout) {}
 
+  bool active() const override { return true; }
+
   void allreduce_mean(const std::vector<at::Tensor>& tensors, int64_t bucket_bytes) override {
     // Flatten into buckets of one dtype and device: few large collectives instead of many small ones.
     size_t i = 0;
@@ -131,7 +133,9 @@ DistEnv DistEnv::from_environment() {
 
 std::unique_ptr<Distributed> Distributed::init(const DistEnv& env, const DistOptions& options,
                                                const c10::Device& device) {
-  if (env.world <= 1) return std::unique_ptr<Distributed>(new Distributed(env));
+  // One rank needs no process group, unless a backend is named: then it is built (a check of
+  // the backend itself, e.g. NCCL at world size 1 in scripts/device_check.sh).
+  if (env.world <= 1 && options.backend == "auto") return std::unique_ptr<Distributed>(new Distributed(env));
   const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(options.timeout_s * 1000));
   c10d::TCPStoreOptions so;
   so.port = static_cast<uint16_t>(env.master_port);

@@ -198,8 +198,9 @@ TrainSummary Trainer::run() {
     dist->broadcast(tensors);
   }
 
-  data::Loader loader(train_set, data::LoaderOptions::from(config_.data, seed, dist->rank(), dist->world()),
-                      loader_state);
+  data::LoaderOptions loader_options = data::LoaderOptions::from(config_.data, seed, dist->rank(), dist->world());
+  loader_options.pin_memory = device.is_cuda();  // page-locked batches: direct (DMA) copies to the GPU
+  data::Loader loader(train_set, loader_options, loader_state);
   std::unique_ptr<MetricsLog> metrics = main_rank ? std::make_unique<MetricsLog>(options_.run_dir + "/metrics.jsonl", step) : nullptr;
 
   // ---- helpers of the loop -------------------------------------------------------------------------

@@ -25,6 +25,14 @@ struct RolloutRequest {
   uint64_t seed = 0;
 };
 
+// Where the time of one chunk went (wall seconds, measured on the host: exact on CPU, where
+// every operation is synchronous).
+struct ChunkTimes {
+  double condition_s = 0;  // the first frame through the VAE encoder, the caption through T5
+  double sample_s = 0;     // the sampler's DiT calls
+  double decode_s = 0;     // the latents through the VAE decoder
+};
+
 class RolloutEngine {
  public:
   // `config` is the checkpoint's resolved config; `dit_weights` its DiT weights (a file or a
@@ -40,6 +48,8 @@ class RolloutEngine {
                             uint64_t seed, const SamplerOptions& sampler);
 
   int chunk_frames() const { return chunk_frames_; }
+  // The times of the last generate_chunk().
+  const ChunkTimes& last_chunk_times() const { return times_; }
   const Config& config() const { return config_; }
 
  private:
@@ -49,6 +59,7 @@ class RolloutEngine {
   std::unique_ptr<text::CaptionEncoder> captions_;
   model::Dit dit_{nullptr};
   int chunk_frames_;
+  ChunkTimes times_;
 };
 
 }  // namespace nc::infer

@@ -26,14 +26,15 @@ struct DistEnv {
 
 class Distributed {
  public:
-  // world == 1: no process group, every collective is a no-op.
+  // world == 1 with backend auto: no process group, every collective is a no-op.
   static std::unique_ptr<Distributed> init(const DistEnv& env, const DistOptions& options,
                                            const c10::Device& device);
   virtual ~Distributed() = default;
 
   int rank() const { return env_.rank; }
   int world() const { return env_.world; }
-  bool active() const { return env_.world > 1; }
+  // Whether collectives go through a process group (world > 1, or a backend named for one rank).
+  virtual bool active() const { return false; }
 
   // Averages tensors (gradients) across ranks in place, flattened into buckets of about
   // `bucket_bytes` per call.

@@ -1,0 +1,70 @@
+// Interactive play (`nc play`): a person types command lines, each becomes the caption of the
+// next rollout chunk, conditioned on the last frame shown; frames are shown as they come out of
+// the VAE decoder, in the terminal (truecolour half-block characters) or on a local web page
+// (play_server.h).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+
+#include <ATen/core/Tensor.h>
+
+#include "nc/core/image.h"
+#include "nc/infer/rollout.h"
+#include "nc/infer/sampler.h"
+
+namespace nc::infer {
+
+// What one typed line asks for.
+struct PlayInput {
+  enum class Kind { kPrompt, kQuit, kHelp };
+  Kind kind = Kind::kPrompt;
+  std::string caption;  // kPrompt: the caption of the next chunk
+};
+
+// A command line becomes the regular caption tier's wording for it, "The user runs `ls -la`."
+// (data/captions.cpp; commands clipped to 80 bytes + "..." as there). An empty line continues with
+// `previous` (the last caption; "An empty terminal screen." before any). "/caption TEXT" uses
+// TEXT as it is; "/quit" (or "/exit") quits; "/help" asks for the list. Any other "/word" is an
+// nc::Error naming it.
+PlayInput parse_play_input(const std::string& line, const std::string& previous);
+
+// The help text of the play commands (one line each).
+std::string play_help();
+
+// `frame` as `cols` x `rows` character cells of U+2580 (upper half block): each cell shows two
+// pixels, the upper as its 24-bit foreground, the lower as its background. The frame is
+// letterboxed (aspect kept, black bars) into cols x 2 rows pixels. Lines end with a colour reset
+// and "\n".
+std::string half_block_text(const Image& frame, int cols, int rows);
+
+// The character cells of the terminal on `fd` (TIOCGWINSZ); (80, 24) when it is not one.
+std::pair<int, int> terminal_size(int fd);
+
+// The rollout state of a play session: the last frame and caption, and the chunk counter that
+// seeds each chunk's noise.
+class PlaySession {
+ public:
+  // `first_frame` [3, H, W] in [-1, 1].
+  PlaySession(RolloutEngine& engine, at::Tensor first_frame, SamplerOptions sampler, uint64_t seed);
+
+  // Generates one chunk for `caption`, calls `on_frame` with each new frame (the chunk's first
+  // frame is the last one shown), and returns the chunk's frames per second (new frames over
+  // the generation's wall time).
+  double step(const std::string& caption, const std::function<void(const Image&)>& on_frame);
+
+  const Image& last_frame() const { return last_image_; }
+  int64_t frames_shown() const { return frames_shown_; }
+
+ private:
+  RolloutEngine& engine_;
+  at::Tensor first_;
+  SamplerOptions sampler_;
+  uint64_t seed_;
+  uint64_t chunk_ = 0;
+  Image last_image_;
+  int64_t frames_shown_ = 1;
+};
+
+}  // namespace nc::infer

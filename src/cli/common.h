@@ -53,5 +53,7 @@ void add_bench_tapes_command(CLI::App& bench, Commands& commands);  // in cmd_da
 void add_data_gui_command(CLI::App& data, Commands& commands);  // NC_WITH_VIDEO only
 void add_tokenizer_command(CLI::App& app, Commands& commands);  // NC_WITH_SENTENCEPIECE only
 void add_eval_command(CLI::App& app, Commands& commands);       // NC_WITH_VIDEO only
+void add_vae_command(CLI::App& app, Commands& commands);        // NC_WITH_VIDEO only; in cmd_vae.cpp
+void add_bench_vae_command(CLI::App& bench, Commands& commands);  // in cmd_vae.cpp
 
 }  // namespace nc::cli

@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
 #endif
 #ifdef NC_WITH_VIDEO
   nc::cli::add_eval_command(app, commands);
+  nc::cli::add_vae_command(app, commands);
 #endif
 
   try {

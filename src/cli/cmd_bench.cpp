@@ -101,6 +101,7 @@ void add_bench_command(CLI::App& app, Commands& commands) {
   add_bench_tapes_command(*cmd, commands);
 #endif
   add_bench_dit_command(*cmd, commands);
+  add_bench_vae_command(*cmd, commands);
 }
 
 }  // namespace nc::cli

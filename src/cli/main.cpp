@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
 #ifdef NC_WITH_VIDEO
   nc::cli::add_eval_command(app, commands);
   nc::cli::add_play_command(app, commands);
+  nc::cli::add_vae_command(app, commands);
 #endif
 
   try {

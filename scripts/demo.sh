@@ -6,13 +6,13 @@
 #
 #   scripts/demo.sh [--minutes M] [--out DIR] [--no-setup]
 #
-# --minutes is the training budget (default 10: VAE 35 %, DiT 65 %); more minutes, better
+# --minutes is the training budget (default 8: VAE 35 %, DiT 65 %); more minutes, better
 # models. Everything lands in DIR (default runs/demo); the trained-vs-untrained table is
 # printed at the end and written to DIR/results.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-minutes=10
+minutes=8
 out=runs/demo
 setup=1
 while [[ $# -gt 0 ]]; do

@@ -158,13 +158,8 @@ void add_play_command(CLI::App& app, Commands& commands) {
                         if (!ckpt) throw Error("no complete checkpoint", a->ckpt, "train one with nc train");
                         Config config = config::load<Config>(*ckpt + "/config.yaml", a->overrides);
                         const c10::Device device = setup_run(config);
-                        infer::SamplerOptions sampler = config.rollout;
-                        if (a->steps > 0) sampler.steps = a->steps;
-                        if (a->cfg >= 0) sampler.cfg = a->cfg;
-                        if (a->shift > 0) sampler.shift = a->shift;
-                        if (!a->sampler.empty()) sampler.sampler = a->sampler;
-                        check(sampler.sampler == "euler" || sampler.sampler == "unipc",
-                              "unknown sampler '" + sampler.sampler + "'", "--sampler", "euler or unipc");
+                        const infer::SamplerOptions sampler =
+                            sampler_from_flags(config.rollout, a->steps, a->cfg, a->shift, a->sampler);
                         const at::Tensor first = first_frame(*a, config);
                         infer::RolloutEngine engine(config, *ckpt, device, a->untrained);
                         infer::PlaySession session(engine, first, sampler, a->seed);

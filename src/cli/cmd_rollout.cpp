@@ -48,11 +48,8 @@ void add_rollout_command(CLI::App& app, Commands& commands) {
                         if (!ckpt) throw Error("no complete checkpoint", a->ckpt, "train one with nc train");
                         Config config = config::load<Config>(*ckpt + "/config.yaml", a->overrides);
                         const c10::Device device = setup_run(config);
-                        infer::SamplerOptions sampler = config.rollout;
-                        if (a->steps > 0) sampler.steps = a->steps;
-                        if (a->cfg >= 0) sampler.cfg = a->cfg;
-                        if (a->shift > 0) sampler.shift = a->shift;
-                        if (!a->sampler.empty()) sampler.sampler = a->sampler;
+                        const infer::SamplerOptions sampler =
+                            sampler_from_flags(config.rollout, a->steps, a->cfg, a->shift, a->sampler);
                         infer::RolloutEngine engine(config, *ckpt, device, a->untrained);
 
                         if (!a->from_shards.empty()) {

@@ -29,4 +29,15 @@ c10::Device setup_run(const Config& config) {
   return device;
 }
 
+infer::SamplerOptions sampler_from_flags(infer::SamplerOptions base, int steps, double cfg, double shift,
+                                         const std::string& sampler) {
+  if (steps > 0) base.steps = steps;
+  if (cfg >= 0) base.cfg = cfg;
+  if (shift > 0) base.shift = shift;
+  if (!sampler.empty()) base.sampler = sampler;
+  check(base.sampler == "euler" || base.sampler == "unipc", "unknown sampler '" + base.sampler + "'", "--sampler",
+        "euler or unipc");
+  return base;
+}
+
 }  // namespace nc::cli

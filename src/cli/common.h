@@ -56,6 +56,11 @@ void add_bench_train_command(CLI::App& bench, Commands& commands);
 void add_bench_rollout_command(CLI::App& bench, Commands& commands);
 void add_data_gui_command(CLI::App& data, Commands& commands);  // NC_WITH_VIDEO only
 void add_data_synth_command(CLI::App& data, Commands& commands);  // synth-actions
+// A checkpoint's `rollout` section with the sampler flags of nc rollout / nc play on top
+// (0, negative or empty: keep the config's value); an unknown sampler is an error.
+infer::SamplerOptions sampler_from_flags(infer::SamplerOptions base, int steps, double cfg, double shift,
+                                         const std::string& sampler);
+
 void add_tokenizer_command(CLI::App& app, Commands& commands);  // NC_WITH_SENTENCEPIECE only
 void add_eval_command(CLI::App& app, Commands& commands);       // NC_WITH_VIDEO only
 void add_play_command(CLI::App& app, Commands& commands);       // NC_WITH_VIDEO only

@@ -14,6 +14,7 @@
 #include "nc/core/error.h"
 #include "nc/gui/keys.h"
 #include "nc/gui/synthetic_actions.h"
+#include "nc/model/action_contrastive.h"
 #include "nc/model/action_encoder.h"
 #include "nc/model/action_injection.h"
 #include "nc/model/dit.h"
@@ -337,6 +338,63 @@ TEST(DitActions, GradientsReachTheActionPaths) {
       EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0) << mode << " " << p.key();
     }
   }
+}
+
+// InfoNCE on hand-computable features: two matched unit vectors at temperature 1 give
+// log(1 + e^-1) each way; one valid step has no negative (zero); matched beats shuffled.
+TEST(ActionContrastive, InfoNceMatchesHandValuesAndMasksStepsWithoutActions) {
+  const at::Tensor f = at::tensor({1.0f, 0.0f, 0.0f, 3.0f}).view({1, 2, 2});  // norms differ: normalised
+  const at::Tensor valid = at::ones({1, 2}, at::kBool);
+  const double expected = std::log(1 + std::exp(-1.0));
+  EXPECT_NEAR(temporal_infonce(f, f, valid, 1.0).item<double>(), expected, 1e-6);
+  EXPECT_NEAR(temporal_infonce(f, f.flip({1}), valid, 1.0).item<double>(), std::log(1 + std::exp(1.0)), 1e-6);
+  const at::Tensor one = at::tensor({1, 0}).to(at::kBool).view({1, 2});
+  const at::Tensor g = f.clone().requires_grad_(true);
+  const at::Tensor zero = temporal_infonce(g, f, one, 1.0);
+  EXPECT_EQ(zero.item<double>(), 0.0);
+  zero.backward();  // still part of the graph
+  // Three steps: a step masked out of the batch changes nothing.
+  const at::Tensor f3 = at::cat({f, at::tensor({5.0f, 5.0f}).view({1, 1, 2})}, 1);
+  const at::Tensor a3 = at::cat({f, at::tensor({-1.0f, 7.0f}).view({1, 1, 2})}, 1);
+  EXPECT_NEAR(temporal_infonce(f3, a3, at::tensor({1, 1, 0}).to(at::kBool).view({1, 3}), 1.0).item<double>(), expected,
+              1e-6);
+  // Negatives come from the same sequence: a second sequence does not add to the first's; the
+  // result is the mean over sequences.
+  const at::Tensor two = at::cat({f, f.flip({1})}, 0);
+  EXPECT_NEAR(temporal_infonce(two, at::cat({f, f}, 0), at::ones({2, 2}, at::kBool), 1.0).item<double>(),
+              (expected + std::log(1 + std::exp(1.0))) / 2, 1e-6);
+
+  ActionOptions o = mode_options("internal");
+  o.mouse = "none";
+  o.temporal_stride = 1;
+  ActionInputs in;
+  in.types = at::zeros({1, 4, 2}, at::kLong);
+  in.types[0][2][1] = 4;  // a shortcut in frame 2 only
+  EXPECT_TRUE(at::equal(steps_with_actions(in, o, 4), at::tensor({0, 0, 1, 0}).to(at::kBool).view({1, 4})));
+  o.lag = 1;  // step t sees frame t - 1
+  EXPECT_TRUE(at::equal(steps_with_actions(in, o, 4), at::tensor({0, 0, 0, 1}).to(at::kBool).view({1, 4})));
+}
+
+// The DiT exposes per-step frame and action features, and has projection heads only when the
+// loss is on.
+TEST(ActionContrastive, DitGivesFeaturesAndHeadsOnlyWhenTheLossIsOn) {
+  ActionOptions a = mode_options("internal");
+  EXPECT_EQ(Dit(dit_options(), at::TensorOptions(), a)->named_parameters().find("action_contrastive.frame.weight"),
+            nullptr);
+  a.contrastive_weight = 0.5;
+  a.contrastive_dim = 8;
+  Dit dit(dit_options(), at::TensorOptions(), a);
+  ASSERT_NE(dit->named_parameters().find("action_contrastive.frame.weight"), nullptr);
+  const Inputs in = dit_inputs();
+  DitForwardOptions extra;
+  extra.actions = random_actions(2);
+  DitForwardOptions::Features features;
+  extra.features = &features;
+  c10::NoGradGuard no_grad;
+  dit->forward(in.x, in.t, in.context, {}, {}, extra);
+  EXPECT_EQ(features.frames.sizes(), (std::vector<int64_t>{1, kSteps, dit->options().dim}));
+  EXPECT_EQ(features.actions.sizes(), (std::vector<int64_t>{1, kSteps, 16}));
+  EXPECT_EQ(dit->action_contrastive_frame->forward(features.frames).size(2), 8);
 }
 
 // The moving-square clips: the square moves by `step` exactly in the frames with an arrow key,

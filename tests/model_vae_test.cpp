@@ -20,6 +20,7 @@
 #include <ATen/ops/zeros.h>
 
 #include "nc/core/error.h"
+#include "nc/model/i2v.h"
 #include "nc/model/vae.h"
 #include "nc/model/weights.h"
 #include "test_util.h"
@@ -125,6 +126,47 @@ TEST(Vae, ChunkedEqualsWholeSequence) {
   const at::Tensor a = vae->decode_unclamped(latent, VaePass::kChunked);
   const at::Tensor b = vae->decode_unclamped(latent, VaePass::kWhole);
   EXPECT_LE(max_diff(a, b), 1e-5 * std::max(1.0, b.abs().max().item<double>()));
+}
+
+// frame_wise: a clip is its frames, each encoded and decoded as if alone (an image VAE); the
+// streams and both passes agree.
+TEST(Vae, FrameWiseTreatsEachFrameAlone) {
+  VaeOptions options = VaeOptions::tiny();
+  options.temporal_downsample = {0, 0, 0};
+  options.frame_wise = true;
+  Vae vae = tiny_vae(2, options);
+  at::NoGradGuard no_grad;
+  const at::Tensor video = random_video(3, 16, 16, 2);
+  const at::Tensor latent = vae->encode(video, VaePass::kWhole);
+  ASSERT_EQ(latent.sizes(), (std::vector<int64_t>{2, 4, 3, 2, 2}));
+  EXPECT_GT(max_diff(latent.select(2, 0), latent.select(2, 1)), 1e-3);
+  for (int64_t t = 0; t < 3; ++t)
+    EXPECT_LE(max_diff(latent.narrow(2, t, 1), vae->encode(video.narrow(2, t, 1))), 1e-5) << "frame " << t;
+  EXPECT_LE(max_diff(latent, vae->encode(video, VaePass::kChunked)), 1e-5);
+
+  const at::Tensor frames = vae->decode(latent, VaePass::kWhole);
+  ASSERT_EQ(frames.sizes(), video.sizes());
+  for (int64_t t = 0; t < 3; ++t)
+    EXPECT_LE(max_diff(frames.narrow(2, t, 1), vae->decode(latent.narrow(2, t, 1))), 1e-5) << "frame " << t;
+  VaeDecodeStream stream(vae);
+  const at::Tensor streamed = at::cat({stream.push(latent.narrow(2, 0, 2)), stream.push(latent.narrow(2, 2, 1))}, 2);
+  EXPECT_LE(max_diff(streamed, frames), 1e-5);
+
+  // The i2v condition takes a shortcut (two frames encoded, not all): it must equal Wan's way.
+  const at::Tensor first = video.select(2, 0);
+  const at::Tensor wan_way =
+      vae->encode(at::cat({first.unsqueeze(2), at::zeros({2, 3, 4, 16, 16})}, 2), VaePass::kWhole);
+  const at::Tensor y = i2v_condition(vae, first, 5);
+  ASSERT_EQ(y.sizes(), (std::vector<int64_t>{2, 1 + 4, 5, 2, 2}));
+  EXPECT_LE(max_diff(y.narrow(1, 1, 4), wan_way), 1e-5);
+  EXPECT_LE(max_diff(i2v_condition(vae, first, 5, false, vae->encode(video)).narrow(1, 1, 4).narrow(2, 0, 3),
+                     wan_way.narrow(2, 0, 3)),
+            1e-5);
+  // model.dit.i2v_fill = first: the first frame's latent in every step, the mask as before.
+  const at::Tensor repeated = i2v_condition(vae, first, 5, false, {}, /*repeat_first=*/true);
+  for (int64_t t = 0; t < 5; ++t)
+    EXPECT_LE(max_diff(repeated.narrow(1, 1, 4).select(2, t), wan_way.select(2, 0)), 1e-5) << "step " << t;
+  EXPECT_TRUE(at::equal(repeated.narrow(1, 0, 1), y.narrow(1, 0, 1)));
 }
 
 TEST(Vae, StreamsEqualWholeCalls) {
@@ -343,6 +385,12 @@ TEST(Vae, BadOptionsAreClearErrors) {
   std::string msg = error_of([&] { Vae vae(o, at::kMeta); });
   EXPECT_NE(msg.find("vae.temporal_downsample"), std::string::npos) << msg;
   EXPECT_NE(msg.find("one flag per level boundary: 3 for 4 levels, got 2"), std::string::npos) << msg;
+
+  o = VaeOptions::tiny();
+  o.frame_wise = true;
+  msg = error_of([&] { Vae vae(o, at::kMeta); });
+  EXPECT_NE(msg.find("vae.frame_wise"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("needs temporal_downsample all 0"), std::string::npos) << msg;
 
   o = VaeOptions::tiny();
   o.latent_std = {1, 1};

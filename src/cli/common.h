@@ -63,6 +63,7 @@ infer::SamplerOptions sampler_from_flags(infer::SamplerOptions base, int steps, 
 
 void add_tokenizer_command(CLI::App& app, Commands& commands);  // NC_WITH_SENTENCEPIECE only
 void add_eval_command(CLI::App& app, Commands& commands);       // NC_WITH_VIDEO only
+void add_ablate_command(CLI::App& app, Commands& commands);     // NC_WITH_VIDEO only
 void add_play_command(CLI::App& app, Commands& commands);       // NC_WITH_VIDEO only
 void add_vae_command(CLI::App& app, Commands& commands);        // NC_WITH_VIDEO only; in cmd_vae.cpp
 void add_bench_vae_command(CLI::App& bench, Commands& commands);  // in cmd_vae.cpp

@@ -2,8 +2,11 @@
 // every error into one line on stderr and a non-zero exit.
 #include <cstdio>
 #include <exception>
+#include <set>
+#include <string>
 
 #include "common.h"
+#include "nc/core/process_setup.h"
 #include "nc/core/error.h"
 #include "nc/core/log.h"
 #include "nc/core/run_config.h"
@@ -48,6 +51,10 @@ int usage_error(const CLI::App& root, const CLI::ParseError& e) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The tensor-heavy commands (minutes of work) are worth the re-exec; quick ones are not.
+  static const std::set<std::string> kHeavy = {"train", "launch", "rollout", "play", "eval", "ablate", "bench", "vae"};
+  if (argc > 1 && kHeavy.count(argv[1])) nc::rerun_with_passive_openmp_wait(argv);
+  nc::keep_freed_memory_for_reuse();
   CLI::App app{"nc: neural computers. Record and render interface traces, train video models "
                "that act as the computer, roll them out and measure them."};
   app.name("nc");
@@ -72,6 +79,7 @@ int main(int argc, char** argv) {
 #endif
 #ifdef NC_WITH_VIDEO
   nc::cli::add_eval_command(app, commands);
+  nc::cli::add_ablate_command(app, commands);
   nc::cli::add_play_command(app, commands);
   nc::cli::add_vae_command(app, commands);
 #endif

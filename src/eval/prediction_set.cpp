@@ -47,6 +47,7 @@ PredictionSet::PredictionSet(const std::string& dir) : dir_(dir) {
     std::string id;
     if (e.is_regular_file() && is_video_extension(p.extension().string())) {
       id = p.stem().string();
+      if (ends_with(id, "_compare")) continue;  // nc rollout --side-by-side's reference | generated views
     } else if (e.is_directory() && !png_files(p.string()).empty()) {
       id = p.filename().string();
     } else {

@@ -25,20 +25,29 @@ RolloutEngine::RolloutEngine(const Config& config, const std::string& dit_weight
   captions_ = std::make_unique<text::CaptionEncoder>(config_.model.text, device_);
   model::DitOptions dit_options = config_.model.dit;
   dit_options.weights.clear();
-  dit_ = model::build_dit(dit_options, device_);
+  dit_ = model::build_dit(dit_options, device_, config_.model.dit_action());
   if (!untrained) model::load_weights(*dit_, model::resolve_weights(dit_weights));
   dit_->eval();
+  check(chunk_frames_ >= 2, "a rollout chunk needs the given frame and at least one more", "data.frames");
   check((chunk_frames_ - 1) % vae_->options().temporal_stride() == 0,
         "data.frames must be 1 + " + std::to_string(vae_->options().temporal_stride()) + "k", "data.frames");
 }
 
 at::Tensor RolloutEngine::generate_chunk(const at::Tensor& first_frame, const std::string& caption, int frames,
-                                         uint64_t seed, const SamplerOptions& sampler) {
+                                         uint64_t seed, const SamplerOptions& sampler,
+                                         const model::ActionInputs& actions) {
   c10::NoGradGuard no_grad;
+  model::DitForwardOptions extra;
+  if (uses_actions()) {
+    check(!actions.empty() && actions.frames() == frames,
+          "this checkpoint follows actions: give the " + std::to_string(frames) + " frames' actions",
+          "rollout", "a GUI clip's shard tensors (--from-clip/--from-shards) carry them");
+    extra.actions = actions.to(device_);
+  }
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();
   const at::Tensor first = first_frame.to(device_).unsqueeze(0);  // [1, 3, H, W]
-  const at::Tensor y = model::i2v_condition(vae_, first, frames);
+  const at::Tensor y = model::i2v_condition(vae_, first, frames, false, {}, dit_->options().i2v_fill == "first");
   const int64_t stride = vae_->options().temporal_stride();
   const at::Tensor context = captions_->encode({caption});
   const at::Tensor empty_context = at::zeros_like(context);  // what text dropout trained for
@@ -50,9 +59,9 @@ at::Tensor RolloutEngine::generate_chunk(const at::Tensor& first_frame, const st
   const int train_steps = config_.model.flow.num_train_timesteps;
   auto velocity = [&](const at::Tensor& x, double sigma) {
     const at::Tensor t = at::full({1}, sigma * train_steps, x.options());
-    const at::Tensor cond = dit_->forward(x, t, context, {}, y);
+    const at::Tensor cond = dit_->forward(x, t, context, {}, y, extra);
     if (sampler.cfg == 1.0) return cond;
-    const at::Tensor uncond = dit_->forward(x, t, empty_context, {}, y);
+    const at::Tensor uncond = dit_->forward(x, t, empty_context, {}, y, extra);
     return uncond + (cond - uncond) * sampler.cfg;
   };
   const auto t1 = Clock::now();
@@ -75,8 +84,22 @@ at::Tensor RolloutEngine::generate(const RolloutRequest& r, const SamplerOptions
   int produced = 1;
   uint64_t chunk = 0;
   parts.push_back(first.unsqueeze(1).to(at::kCPU));
+  if (uses_actions()) {
+    // Whole chunks: 1 + n (chunk - 1) frames of actions for n chunks.
+    const int step = chunk_frames_ - 1;
+    const int64_t needed = 1 + int64_t((r.frames - 1 + step - 1) / step) * step;
+    const int64_t have = r.actions.empty() ? 0 : r.actions.frames();
+    check(have >= needed,
+          "the actions cover " + std::to_string(have) + " frames; " + std::to_string(r.frames) +
+              " frames in chunks of " + std::to_string(chunk_frames_) + " need " + std::to_string(needed),
+          "rollout", "roll out at most the clip's frames");
+  }
   while (produced < r.frames) {
-    at::Tensor clip = generate_chunk(first, r.caption, chunk_frames_, r.seed + 7919 * chunk++, sampler).to(at::kCPU);
+    // A chunk starts at the previous last frame: its actions are frames [produced - 1, ...).
+    const model::ActionInputs actions =
+        uses_actions() ? r.actions.frames_slice(produced - 1, chunk_frames_) : model::ActionInputs{};
+    at::Tensor clip =
+        generate_chunk(first, r.caption, chunk_frames_, r.seed + 7919 * chunk++, sampler, actions).to(at::kCPU);
     const int64_t take = std::min<int64_t>(clip.size(1) - 1, r.frames - produced);
     parts.push_back(clip.narrow(1, 1, take));  // the chunk's first frame is the previous last frame
     produced += static_cast<int>(take);

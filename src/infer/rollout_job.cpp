@@ -66,6 +66,14 @@ nlohmann::json rollout_shards(RolloutEngine& engine, const std::string& shards, 
     r.caption = data::caption_of(s.record, config.data.caption == "random" ? "regular" : config.data.caption, 0);
     r.frames = frames;
     r.seed = o.seed + i;
+    if (engine.uses_actions()) {
+      // The clip's own actions, frame for frame: no resampling, so the rollout is as long as the clip.
+      check(frames == s.frames.size(0),
+            "a rollout that follows the clip's actions has its " + std::to_string(s.frames.size(0)) + " frames, not " +
+                std::to_string(frames),
+            s.id, "leave --frames out");
+      r.actions = model::ActionInputs::from_tensors(s.tensors, config.model.action).unsqueeze_batch();
+    }
     const at::Tensor video = engine.generate(r, sampler);
     const double fps = s.record.value("fps", 15.0);
     write_video(out_dir + "/" + s.id + "." + o.format, video, fps);

@@ -96,9 +96,9 @@ int64_t ActionInputs::frames() const {
   throw Error("the action inputs hold no tensor", kWhere);
 }
 
-ActionInputs ActionInputs::to(const c10::Device& device) const {
+ActionInputs ActionInputs::map(const std::function<at::Tensor(const at::Tensor&)>& fn) const {
   ActionInputs o;
-  auto mv = [&](const at::Tensor& t) { return t.defined() ? t.to(device) : t; };
+  auto mv = [&](const at::Tensor& t) { return t.defined() ? fn(t) : t; };
   o.raw_actions = mv(raw_actions);
   o.mouse_trajectories = mv(mouse_trajectories);
   o.cursor_valid = mv(cursor_valid);
@@ -112,6 +112,22 @@ ActionInputs ActionInputs::to(const c10::Device& device) const {
   o.text_bytes = mv(text_bytes);
   o.text_features = mv(text_features);
   return o;
+}
+
+ActionInputs ActionInputs::to(const c10::Device& device) const {
+  return map([&](const at::Tensor& t) { return t.to(device); });
+}
+
+ActionInputs ActionInputs::frames_slice(int64_t start, int64_t length) const {
+  check(start >= 0 && length >= 0 && start + length <= frames(),
+        "frames [" + std::to_string(start) + ", " + std::to_string(start + length) + ") are outside the " +
+            std::to_string(frames()) + " frames of the actions",
+        kWhere);
+  return map([&](const at::Tensor& t) { return t.narrow(1, start, length); });
+}
+
+ActionInputs ActionInputs::unsqueeze_batch() const {
+  return map([](const at::Tensor& t) { return t.unsqueeze(0); });
 }
 
 // ---- alignment (PAPER.md §2.3) ----------------------------------------------------------------

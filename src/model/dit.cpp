@@ -212,6 +212,11 @@ DitImpl::DitImpl(DitOptions options, const at::TensorOptions& to, ActionOptions 
         if (a.in_blocks(i))
           action_residual[i] = res->register_module(std::to_string(i), ResidualActionModule(o.dim, o.eps, to));
     }
+    if (a.contrastive()) {
+      auto heads = add_container(*this, "action_contrastive");
+      action_contrastive_frame = heads->register_module("frame", Linear(o.dim, a.contrastive_dim, true, to));
+      action_contrastive_action = heads->register_module("action", Linear(a.dim, a.contrastive_dim, true, to));
+    }
   }
 
   init_weights();
@@ -364,6 +369,7 @@ at::Tensor DitImpl::forward(const at::Tensor& x, const at::Tensor& t, const at::
           "Dit::forward");
     actions = action_encoder->forward(extra.actions, x.size(2)).to(at::kFloat);
     check(actions.size(0) == b, "actions must have the latent's batch size " + std::to_string(b), "Dit::forward");
+    if (extra.features) extra.features->actions = actions;
     if (action_external) {  // external: z' = z + Δz before the DiT (the y condition is untouched)
       const at::Tensor delta = action_external->forward(x, actions).to(input.scalar_type());
       input = at::cat({input.narrow(1, 0, x.size(1)) + delta, input.narrow(1, x.size(1), input.size(1) - x.size(1))}, 1);
@@ -423,6 +429,7 @@ at::Tensor DitImpl::forward(const at::Tensor& x, const at::Tensor& t, const at::
     if (!action_residual.empty() && action_residual[i]) h = h + action_residual[i]->forward(h, actions, window);
   }
   h = h.narrow(1, 0, video_tokens);  // contextual: drop the action tokens
+  if (extra.features) extra.features->frames = h.view({b, grid.frames, tokens_per_frame, h.size(2)}).mean(2);
   return unpatchify(head->forward(h, e), grid).to(at::kFloat);
 }
 

@@ -42,6 +42,14 @@ std::string shape_of(const at::Tensor& t) {
   return s + "]";
 }
 
+// frame_wise: frames folded into the batch, [B, C, T, H, W] -> [B*T, C, 1, H, W], and back.
+at::Tensor fold_frames(const at::Tensor& x) {
+  return x.transpose(1, 2).reshape({x.size(0) * x.size(2), x.size(1), 1, x.size(3), x.size(4)});
+}
+at::Tensor unfold_frames(const at::Tensor& y, int64_t batch) {
+  return y.view({batch, y.size(0) / batch, y.size(1), y.size(3), y.size(4)}).transpose(1, 2);
+}
+
 // "1, 5, 9, ..." for stride 4.
 std::string valid_counts(int64_t stride) {
   return fmt::format("use 1, {}, {}, ... frames", 1 + stride, 1 + 2 * stride);
@@ -119,6 +127,10 @@ at::Tensor VaeImpl::denormalize(const at::Tensor& latent) const {
 VaeDistribution VaeImpl::encode_chunk(const at::Tensor& frames, vae::FeatureCache& cache, const char* what) {
   const bool first = cache.size() == 0;
   check_video(frames, what, first);
+  if (options_.frame_wise) {  // no state between frames: the cache stays empty
+    const std::vector<at::Tensor> parts = conv1_->forward(encoder_->forward(fold_frames(frames))).chunk(2, 1);
+    return {unfold_frames(parts[0], frames.size(0)), unfold_frames(parts[1], frames.size(0))};
+  }
   const int64_t ts = options_.temporal_stride();
   // Wan's chunks: the first frame alone, then `ts` frames at a time.
   std::vector<at::Tensor> features;
@@ -137,6 +149,7 @@ VaeDistribution VaeImpl::encode_chunk(const at::Tensor& frames, vae::FeatureCach
 at::Tensor VaeImpl::decode_chunk(const at::Tensor& latent, vae::FeatureCache& cache, const char* what) {
   check_latent(latent, what);
   const at::Tensor x = conv2_->forward(denormalize(latent));
+  if (options_.frame_wise) return unfold_frames(decoder_->forward(fold_frames(x)), latent.size(0));
   std::vector<at::Tensor> frames;
   for (int64_t t = 0; t < x.size(2); ++t) {
     cache.rewind();
@@ -148,7 +161,7 @@ at::Tensor VaeImpl::decode_chunk(const at::Tensor& latent, vae::FeatureCache& ca
 // ---- whole videos ------------------------------------------------------------------------------
 
 VaeDistribution VaeImpl::encode_distribution(const at::Tensor& video, VaePass pass) {
-  if (pass == VaePass::kChunked) {
+  if (pass == VaePass::kChunked || options_.frame_wise) {
     vae::FeatureCache cache;
     return encode_chunk(video, cache, "vae.encode");
   }
@@ -162,7 +175,7 @@ at::Tensor VaeImpl::encode(const at::Tensor& video, VaePass pass) {
 }
 
 at::Tensor VaeImpl::decode_unclamped(const at::Tensor& latent, VaePass pass) {
-  if (pass == VaePass::kChunked) {
+  if (pass == VaePass::kChunked || options_.frame_wise) {
     vae::FeatureCache cache;
     return decode_chunk(latent, cache, "vae.decode");
   }

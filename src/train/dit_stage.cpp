@@ -10,6 +10,7 @@
 
 #include "nc/core/error.h"
 #include "nc/core/log.h"
+#include "nc/model/action_contrastive.h"
 #include "nc/model/build.h"
 #include "nc/model/flow_matching.h"
 #include "nc/model/i2v.h"
@@ -61,10 +62,21 @@ class DitStage : public Stage {
     model::DitForwardOptions extra;
     if (action_.enabled())  // PAPER.md §2.3: the clip's per-frame actions condition the DiT
       extra.actions = model::ActionInputs::from_tensors(batch.tensors, action_).to(device_);
+    model::DitForwardOptions::Features features;
+    if (action_.contrastive()) extra.features = &features;
     const at::Tensor out = dit_->forward(xt, t, c.context, {}, c.y, extra);
     StepOutput r;
     r.loss = model::flow_matching_loss(out, model::velocity_target(x0, noise));
     r.metrics = {{"sigma_mean", sigma.mean().item<double>()}};
+    if (action_.contrastive()) {
+      const at::Tensor valid = model::steps_with_actions(extra.actions, action_, x0.size(2));
+      const at::Tensor nce =
+          model::temporal_infonce(dit_->action_contrastive_frame->forward(features.frames),
+                                  dit_->action_contrastive_action->forward(features.actions), valid,
+                                  action_.contrastive_temperature);
+      r.loss = r.loss + nce * action_.contrastive_weight;
+      r.metrics["contrastive"] = nce.item<double>();
+    }
     return r;
   }
 
@@ -83,7 +95,8 @@ class DitStage : public Stage {
       const at::Tensor z = vae_->encode(video, model::VaePass::kWhole);
       at::Tensor cond;
       if (dit_->options().is_i2v())
-        cond = model::i2v_condition(vae_, video.select(2, 0), video.size(2), slice_first_frame_, z);
+        cond = model::i2v_condition(vae_, video.select(2, 0), video.size(2), slice_first_frame_, z,
+                                     dit_->options().i2v_fill == "first");
       constexpr int64_t kCacheBytes = int64_t(2) << 30;
       for (size_t i = 0; i < missing.size(); ++i) {
         Cached entry{z[static_cast<int64_t>(i)].clone(), cond.defined() ? cond[static_cast<int64_t>(i)].clone() : at::Tensor()};

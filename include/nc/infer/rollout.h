@@ -23,6 +23,9 @@ struct RolloutRequest {
   std::string caption;
   int frames = 9;          // output frames; above data.frames the rollout continues in chunks
   uint64_t seed = 0;
+  // Per pixel frame, [1, F, ...] with F >= frames (frame 0 is the first frame's); needed when
+  // the checkpoint's model.action.injection is not none, ignored otherwise.
+  model::ActionInputs actions;
 };
 
 // Where the time of one chunk went (wall seconds, measured on the host: exact on CPU, where
@@ -43,11 +46,12 @@ class RolloutEngine {
 
   // [3, T, H, W] float in [-1, 1], T = request.frames (the first frame is the given one).
   at::Tensor generate(const RolloutRequest& request, const SamplerOptions& sampler);
-  // One clip of `chunk_frames` (1 + 4k) frames.
+  // One clip of `chunk_frames` (1 + 4k) frames; `actions` [1, chunk_frames, ...] when uses_actions().
   at::Tensor generate_chunk(const at::Tensor& first_frame, const std::string& caption, int chunk_frames,
-                            uint64_t seed, const SamplerOptions& sampler);
+                            uint64_t seed, const SamplerOptions& sampler, const model::ActionInputs& actions = {});
 
   int chunk_frames() const { return chunk_frames_; }
+  bool uses_actions() const { return config_.model.action.enabled(); }
   // The times of the last generate_chunk().
   const ChunkTimes& last_chunk_times() const { return times_; }
   const Config& config() const { return config_; }

@@ -37,6 +37,12 @@ struct ActionInputs {
                                    const ActionOptions& options);
   int64_t frames() const;  // F
   ActionInputs to(const c10::Device& device) const;
+  ActionInputs frames_slice(int64_t start, int64_t length) const;  // frames [start, start + length)
+  ActionInputs unsqueeze_batch() const;  // one clip's [F, ...] tensors -> [1, F, ...]
+  bool empty() const { return !raw_actions.defined() && !types.defined() && !mouse_trajectories.defined(); }
+
+ private:
+  ActionInputs map(const std::function<at::Tensor(const at::Tensor&)>& fn) const;
 };
 
 // PAPER.md §2.3 alignment as a [T, F] matrix: row t averages the p = c*w pixel frames

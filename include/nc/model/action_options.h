@@ -30,6 +30,12 @@ struct ActionOptions {
   int external_layers = 2;         // external: temporal self-attn + action cross-attn layers
   int slots = 2;                   // S: meta slots per frame
   int text_bytes = 32;             // typed text (type 3) as UTF-8 bytes: at most this many
+  // Temporal contrastive loss (InfoNCE between frame t's features and the action features
+  // aligned to step t, symmetric, over the batch's steps that have actions): its weight in the
+  // training loss (0: off, and no projection heads), temperature and projection width.
+  double contrastive_weight = 0;
+  double contrastive_temperature = 0.1;
+  int contrastive_dim = 64;
   // Not a config key: the VAE's temporal stride c, set from model.vae by the model builder.
   int temporal_stride = 4;
 
@@ -72,7 +78,12 @@ struct ActionOptions {
       positive());
     v("slots", slots, "v2: action slots per frame (the shards' action_* tensors are [T, slots])", positive());
     v("text_bytes", text_bytes, "v2: typed text is embedded from at most this many UTF-8 bytes", positive());
+    v("contrastive_weight", contrastive_weight,
+      "weight of the temporal InfoNCE loss between frame and action features (0: off)", at_least(0));
+    v("contrastive_temperature", contrastive_temperature, "InfoNCE temperature", positive());
+    v("contrastive_dim", contrastive_dim, "width of the InfoNCE projection heads", positive());
   }
+  bool contrastive() const { return enabled() && contrastive_weight > 0; }
 
   void check(config::Checker& c) const {
     c.require(dim % heads == 0, "heads",

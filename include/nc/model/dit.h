@@ -131,6 +131,12 @@ struct DitForwardOptions {
   at::Tensor self_attn_mask;   // broadcastable to [B, heads, L, L]; bool True = attend
   int64_t frame_offset = 0;    // RoPE position of the first latent frame (per patch step)
   ActionInputs actions;        // per pixel frame; required when model.action.injection != none
+  // When set (and actions are given): per latent step, the mean of the last block's video
+  // tokens of that frame [B, T, dim] and the encoder's aligned action features [B, T, D], for
+  // the temporal contrastive loss.
+  struct Features {
+    at::Tensor frames, actions;
+  }* features = nullptr;
 };
 
 class DitImpl : public torch::nn::Module {
@@ -178,6 +184,7 @@ class DitImpl : public torch::nn::Module {
   ExternalActionModule action_external{nullptr};                      // external
   Linear action_embedding_0{nullptr}, action_embedding_2{nullptr};    // D -> dim, GELU, dim -> dim
   std::vector<ResidualActionModule> action_residual;                  // residual: per block or empty
+  Linear action_contrastive_frame{nullptr}, action_contrastive_action{nullptr};  // InfoNCE heads
 
  private:
   at::Tensor run_block(size_t index, const at::Tensor& x, const at::Tensor& e0,

@@ -32,6 +32,10 @@ struct DitOptions {
   int clip_dim = 1280;      // width of the CLIP image tokens (i2v)
   std::string weights;        // safetensors file or checkpoint folder to start from; empty: random init
   bool image_context = true;  // i2v: cross-attend to CLIP image tokens (Wan I2V's img_emb, k_img, v_img)
+  // i2v: what y holds after the first latent frame: "zeros" (Wan: the latent of black frames, so
+  // a frame reaches the given one through attention only) or "first" (the first frame's latent
+  // repeated, so every token sees the given screen at its own position).
+  std::string i2v_fill = "zeros";
 
   int head_dim() const { return num_heads > 0 ? dim / num_heads : 0; }
   bool is_i2v() const { return model_type == "i2v"; }
@@ -42,6 +46,9 @@ struct DitOptions {
     using namespace config;
     v("model_type", model_type, "t2v (text only) or i2v (+ CLIP image tokens and the y latent)",
       one_of({"t2v", "i2v"}));
+    v("i2v_fill", i2v_fill,
+      "i2v: y after the first latent frame: zeros (Wan) or first (the first frame's latent repeated)",
+      one_of({"zeros", "first"}));
     v("in_dim", in_dim, "input channels of patch_embedding: latent + y (16 for t2v, 36 for i2v)",
       positive());
     v("out_dim", out_dim, "output channels (the latent's)", positive());

@@ -17,6 +17,10 @@ struct VaeOptions {
   int z_dim = 16;                         // latent channels
   // One flag (0/1) per level boundary: 1 halves time there too. Decoder uses the reverse.
   std::vector<int> temporal_downsample = {0, 1, 1};
+  // Every frame encoded and decoded on its own, as by an image VAE (frames folded into the
+  // batch): no temporal mixing, so weights trained on single frames serve whole clips, and
+  // each frame takes the fast 2-D path. Needs temporal_downsample all 0.
+  bool frame_wise = false;
   double dropout = 0;  // inside every residual block (training only)
   std::string weights;  // safetensors (or a checkpoint folder) to start from; empty: random init
   // PAPER.md §2.1: the latent is normalised per channel, (mu - mean) / std.
@@ -61,6 +65,8 @@ struct VaeOptions {
     v("z_dim", z_dim, "latent channels (Wan2.1: 16)", positive());
     v("temporal_downsample", temporal_downsample,
       "per level boundary, 1 if it also halves time (Wan2.1: [0, 1, 1], stride 4)", between(0, 1));
+    v("frame_wise", frame_wise,
+      "encode and decode each frame on its own, like an image VAE (needs temporal_downsample all 0)");
     v("dropout", dropout, "dropout inside the residual blocks (training)", between(0, 1));
     v("latent_mean", latent_mean, "per-channel latent mean, subtracted after encoding (z_dim values)");
     v("latent_std", latent_std, "per-channel latent std, divided after encoding (z_dim values)",
@@ -74,6 +80,8 @@ struct VaeOptions {
                   std::to_string(dim_mult.empty() ? 0 : dim_mult.size() - 1) + " for " +
                   std::to_string(dim_mult.size()) + " levels, got " +
                   std::to_string(temporal_downsample.size()));
+    c.require(!frame_wise || temporal_stride() == 1, "frame_wise",
+              "frame_wise needs temporal_downsample all 0 (one latent frame per video frame)");
     c.require(int(latent_mean.size()) == z_dim, "latent_mean",
               "latent_mean needs z_dim = " + std::to_string(z_dim) + " values, got " +
                   std::to_string(latent_mean.size()));

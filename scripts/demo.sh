@@ -45,10 +45,10 @@ mkdir -p "$out"
 
 stage "data: the demo tapes, run natively (a real bash per tape) -> $out/data/tapes"
 "$NC" data tapes run data/tapes/demo --out "$out/data/tapes" -j 8 \
-  --set tapes.scale=1 --set clips.frames=9
+  --set tapes.scale=1 --set clips.frames=5
 stage "data: the recorded casts -> $out/data/casts"
 "$NC" data render data/casts --out "$out/data/casts" \
-  --set clips.frames=9 --set render.font_size=8
+  --set clips.frames=5 --set render.font_size=8
 # The VAE learns from both; the DiT from the tapes (its first pass over the clips encodes each
 # one through the VAE, the slow part of its training on CPU, so fewer clips leave more steps).
 shards="$out/data/tapes,$out/data/casts"

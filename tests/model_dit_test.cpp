@@ -543,8 +543,8 @@ TEST(DitOptionsTest, FactoriesAndConfigKeys) {
   EXPECT_EQ(DitOptions::wan_14b("i2v").in_dim, 36);
   EXPECT_EQ(DitOptions::wan_14b("i2v").head_dim(), 128);
   const auto keys = config::list_keys<DitOptions>();
-  EXPECT_EQ(keys.size(), 20u);
-  for (const char* k : {"dim", "num_layers", "image_context", "weights"})
+  EXPECT_EQ(keys.size(), 21u);
+  for (const char* k : {"dim", "num_layers", "image_context", "weights", "i2v_fill"})
     EXPECT_NE(std::find_if(keys.begin(), keys.end(),
                            [&](const auto& e) { return e.path == k; }),
               keys.end())

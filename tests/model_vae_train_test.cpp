@@ -8,7 +8,10 @@
 #include <vector>
 
 #include <ATen/Context.h>
+#include <ATen/ops/equal.h>
+#include <ATen/ops/full.h>
 #include <ATen/ops/stack.h>
+#include <ATen/ops/where.h>
 #include <ATen/ops/zeros.h>
 #include <c10/core/GradMode.h>
 
@@ -17,6 +20,7 @@
 #include "nc/model/vae.h"
 #include "nc/train/adamw.h"
 #include "nc/train/stages.h"
+#include "nc/train/vae_loss.h"
 
 namespace nc::model {
 namespace {
@@ -101,6 +105,16 @@ TEST(VaeTraining, TrainedTinyVaeBeatsUntrainedOnAHeldOutClip) {
   // (the background and the glyph rows; single glyphs need far longer training).
   EXPECT_GE(trained, 12.0) << "untrained " << untrained;
   EXPECT_GE(trained - untrained, 4.0) << "untrained " << untrained << ", trained " << trained;
+}
+
+// vae_loss.foreground: weight 1 on the background colour, 1 + foreground on glyph pixels.
+TEST(VaeTraining, ForegroundWeightsMarkGlyphPixels) {
+  const at::Tensor clip = terminal_clip(3, 2);                     // [T, H, W, 3] uint8
+  const at::Tensor w = train::foreground_weights(to_video(clip).unsqueeze(0), 9.0);
+  ASSERT_EQ(w.sizes(), (std::vector<int64_t>{1, 1, 2, 32, 32}));
+  const at::Tensor glyph = clip.select(-1, 0).eq(205);             // the glyph colour's red channel
+  EXPECT_TRUE(at::equal(w[0][0], at::where(glyph, at::full({}, 10.0f), at::full({}, 1.0f))));
+  EXPECT_GT(glyph.sum().item<int64_t>(), 0);
 }
 
 }  // namespace

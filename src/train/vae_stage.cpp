@@ -1,5 +1,6 @@
 // train.stage: vae. Loss = l1 |x - x'| + l2 (x - x')^2 + kl KL(q(z|x) || N(0, 1)), x' decoded
-// from a sample of the encoder's Gaussian (the reparameterisation trick).
+// from a sample of the encoder's Gaussian (the reparameterisation trick); with
+// vae_loss.foreground, L1/L2 are means weighted towards the pixels off the background colour.
 #include <cmath>
 
 #include <ATen/ops/exp.h>
@@ -10,6 +11,7 @@
 #include "nc/model/build.h"
 #include "nc/train/sample_random.h"
 #include "nc/train/stages.h"
+#include "nc/train/vae_loss.h"
 #ifdef NC_WITH_VIDEO
 #include "nc/video/gif_writer.h"
 #endif
@@ -34,7 +36,12 @@ class VaeStage : public Stage {
     const at::Tensor z = q.mean + at::exp(q.log_var * 0.5) * eps;
     const at::Tensor recon = vae_->decode_unclamped(vae_->normalize(z), model::VaePass::kWhole);
     const at::Tensor diff = recon - x;
-    const at::Tensor l1 = diff.abs().mean(), l2 = diff.pow(2).mean();
+    at::Tensor l1 = diff.abs().mean(), l2 = diff.pow(2).mean();
+    if (loss_.foreground > 0) {
+      const at::Tensor w = foreground_weights(x, loss_.foreground).expand_as(diff);
+      l1 = (w * diff.abs()).sum() / w.sum();
+      l2 = (w * diff.pow(2)).sum() / w.sum();
+    }
     const at::Tensor kl = (q.mean.pow(2) + at::exp(q.log_var) - 1.0 - q.log_var).mean() * 0.5;
     StepOutput out;
     out.loss = l1 * loss_.l1 + l2 * loss_.l2 + kl * loss_.kl;

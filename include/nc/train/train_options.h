@@ -41,12 +41,17 @@ struct ScheduleOptions {
 
 struct VaeLossOptions {
   double l1 = 1.0, l2 = 0.0, kl = 1e-6;
+  // Screens are mostly background: pixels away from their frame's background colour (the
+  // per-channel median) weigh 1 + foreground in the L1/L2 terms, so glyphs are not drowned out.
+  double foreground = 0;
   template <class V>
   void visit(V& v) {
     using namespace config;
     v("l1", l1, "weight of the L1 reconstruction loss", at_least(0));
     v("l2", l2, "weight of the L2 reconstruction loss", at_least(0));
     v("kl", kl, "weight of the KL term towards N(0, 1)", at_least(0));
+    v("foreground", foreground,
+      "extra weight of pixels away from the frame's background colour (median) in L1/L2; 0: off", at_least(0));
   }
 };
 

@@ -36,12 +36,10 @@ class VaeStage : public Stage {
     const at::Tensor z = q.mean + at::exp(q.log_var * 0.5) * eps;
     const at::Tensor recon = vae_->decode_unclamped(vae_->normalize(z), model::VaePass::kWhole);
     const at::Tensor diff = recon - x;
-    at::Tensor l1 = diff.abs().mean(), l2 = diff.pow(2).mean();
-    if (loss_.foreground > 0) {
-      const at::Tensor w = foreground_weights(x, loss_.foreground).expand_as(diff);
-      l1 = (w * diff.abs()).sum() / w.sum();
-      l2 = (w * diff.pow(2)).sum() / w.sum();
-    }
+    // With vae_loss.foreground, means weighted towards the pixels off the background colour.
+    const at::Tensor w = loss_.foreground > 0 ? foreground_weights(x, loss_.foreground).expand_as(diff) : at::Tensor();
+    const at::Tensor l1 = w.defined() ? (w * diff.abs()).sum() / w.sum() : diff.abs().mean();
+    const at::Tensor l2 = w.defined() ? (w * diff.pow(2)).sum() / w.sum() : diff.pow(2).mean();
     const at::Tensor kl = (q.mean.pow(2) + at::exp(q.log_var) - 1.0 - q.log_var).mean() * 0.5;
     StepOutput out;
     out.loss = l1 * loss_.l1 + l2 * loss_.l2 + kl * loss_.kl;

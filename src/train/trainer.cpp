@@ -137,6 +137,15 @@ TrainSummary Trainer::run() {
   std::unique_ptr<Distributed> dist = Distributed::init(env, t.dist, device);
   const bool main_rank = dist->rank() == 0;
   const nlohmann::json config_json = config::to_json(config_);
+  // A fresh run must not mix with an earlier one: its checkpoints would outrank this run's in
+  // `keep_last` pruning and in every "newest checkpoint" lookup.
+  if (!options_.resume && options_.resume_from.empty()) {
+    const auto earlier = latest_checkpoint(options_.run_dir);
+    check(!earlier.has_value(),
+          "the run folder already holds checkpoints of an earlier run (newest: " +
+              (earlier ? *earlier : std::string()) + ")",
+          options_.run_dir, "continue it with --resume, or train into a new --run-dir");
+  }
   if (main_rank) {
     make_dirs(options_.run_dir);
     config::write_yaml(options_.run_dir + "/config.yaml", config_json);

@@ -30,12 +30,12 @@ Config square_config(const std::string& data) {
 
 TEST(Ablation, OneRowPerModeFromHeldOutRolloutsThatFollowActions) {
   test::TempDir dir;
-  gui::SquareActionsOptions square;
+  gui::SyntheticActionsOptions square;
   square.clips = 24;
   square.frames = 5;
   square.size = 16;
   square.square = 4;
-  gui::write_square_actions(square, dir.file("data"));
+  gui::write_synthetic_actions(square, dir.file("data"));
   const Config config = square_config(dir.file("data"));
 
   AblationOptions o;
@@ -114,6 +114,33 @@ TEST(Ablation, BadModesAndStagesAreNamed) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("train.stage"), std::string::npos) << e.what();
   }
+}
+
+TEST(Ablation, VariantsAreParsedAndCheckedBeforeAnyTraining) {
+  const AblationVariant v =
+      parse_variant("fourier: model.action.mouse=fourier; model.action.cursor.position_weight=1;");
+  EXPECT_EQ(v.name, "fourier");
+  EXPECT_EQ(v.overrides, (std::vector<std::string>{"model.action.mouse=fourier",
+                                                   "model.action.cursor.position_weight=1"}));
+  for (const char* bad : {"no-colon", ":a=1", "x:novalue", "a/b:x=1"})
+    EXPECT_THROW(parse_variant(bad), Error) << bad;
+
+  test::TempDir dir;
+  const Config config = square_config(dir.file("nowhere"));
+  AblationOptions o;
+  o.out = dir.file("out");
+  o.variants = {parse_variant("ok:model.action.injection=internal"),
+                parse_variant("typo:model.action.mouze=fourier")};
+  try {
+    run_ablation(config, o, at::kCPU);
+    FAIL() << "an unknown key must be refused";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("mouze"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(file_exists(dir.file("out/ok/row.json"))) << "nothing trained before the check";
+  o.variants = {parse_variant("internal:model.action.injection=internal")};
+  o.modes = {"internal"};
+  EXPECT_THROW(run_ablation(config, o, at::kCPU), Error) << "two rows with one name";
 }
 
 }  // namespace

@@ -739,6 +739,14 @@ TEST(GuiImport, RecordingToClipsWithTensors) {
   EXPECT_EQ(c.tensors.at("action_types")[1][0].item<int64_t>(), kMetaClick);
   EXPECT_EQ(c.info["gui"]["typed_text"][0]["frame"], 2);
   EXPECT_EQ(c.info["gui"]["typed_text"][0]["text"], "hi");
+  // The same text as a tensor for the encoder: "hi" as byte + 1 in its slot, padding after.
+  const at::Tensor text = c.tensors.at("action_text_bytes");
+  ASSERT_EQ(text.sizes(), (std::vector<int64_t>{5, 2, 32}));
+  const int64_t slot = c.info["gui"]["typed_text"][0]["slot"].get<int64_t>();
+  EXPECT_EQ(text[2][slot][0].item<int>(), 'h' + 1);
+  EXPECT_EQ(text[2][slot][1].item<int>(), 'i' + 1);
+  EXPECT_EQ(text[2][slot].slice(0, 2).abs().sum().item<int>(), 0);
+  EXPECT_EQ(text.abs().sum().item<int>(), 'h' + 'i' + 2) << "no other slot has text";
   // Cursor (4k, 24) in 64x48 -> (2k, 12 + 4) in 32x32; normalised by 31.
   EXPECT_NEAR(c.tensors.at("mouse_trajectories")[0][0].item<float>(), 0.5 * 20 / 31, 1e-6);
   EXPECT_NEAR(c.tensors.at("mouse_trajectories")[0][1].item<float>(), (0.5 * 24 + 4) / 31, 1e-6);

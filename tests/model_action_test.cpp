@@ -395,18 +395,42 @@ TEST(ActionContrastive, DitGivesFeaturesAndHeadsOnlyWhenTheLossIsOn) {
   EXPECT_EQ(features.frames.sizes(), (std::vector<int64_t>{1, kSteps, dit->options().dim}));
   EXPECT_EQ(features.actions.sizes(), (std::vector<int64_t>{1, kSteps, 16}));
   EXPECT_EQ(dit->action_contrastive_frame->forward(features.frames).size(2), 8);
+  EXPECT_EQ(features.tokens.size(2), features.grid_height * features.grid_width);
+  EXPECT_TRUE(at::allclose(features.tokens.mean(2), features.frames));
+  EXPECT_EQ(dit->named_parameters().find("action_future.weight"), nullptr);
+  a.future_weight = 1;
+  Dit future(dit_options(), at::TensorOptions(), a);
+  ASSERT_NE(future->named_parameters().find("action_future.weight"), nullptr);
+  EXPECT_EQ(future->action_future->forward(features.actions).sizes(), features.frames.sizes());
+}
+
+// The future-prediction loss: squared error over valid steps and channels, and no gradient into
+// the frame features it predicts.
+TEST(ActionContrastive, FuturePredictionMatchesHandValuesAndStopsTheTargetsGradient) {
+  const at::Tensor predicted =
+      at::tensor({1.0f, 2.0f, 9.0f, 9.0f}).view({1, 2, 2}).requires_grad_(true);
+  const at::Tensor frames =
+      at::tensor({0.0f, 0.0f, 0.0f, 0.0f}).view({1, 2, 2}).requires_grad_(true);
+  const at::Tensor valid = at::tensor({1, 0}).to(at::kBool).view({1, 2});
+  const at::Tensor loss = future_prediction_loss(predicted, frames, valid);
+  EXPECT_NEAR(loss.item<double>(), (1.0 + 4.0) / 2, 1e-6);  // step 1 masked out
+  loss.backward();
+  EXPECT_FALSE(frames.grad().defined() && frames.grad().abs().sum().item<double>() > 0);
+  EXPECT_NEAR(predicted.grad()[0][0][1].item<double>(), 2.0 * 2.0 / 2, 1e-6);
+  EXPECT_EQ(future_prediction_loss(predicted, frames, at::zeros({1, 2}, at::kBool)).item<double>(),
+            0.0);
 }
 
 // The moving-square clips: the square moves by `step` exactly in the frames with an arrow key,
 // the tensors are those of imported GUI clips, and the encoder reads them from a batch map.
 TEST(SquareActions, KeysMoveTheSquareAndTensorsFeedTheEncoder) {
-  gui::SquareActionsOptions o;
+  gui::SyntheticActionsOptions o;
   o.frames = 9;
   o.size = 32;
   o.square = 6;
   o.step = 4;
   o.press_probability = 0.7;
-  const data::Clip clip = gui::square_actions_clip(o, 3);
+  const data::Clip clip = gui::synthetic_actions_clip(o, 3);
   ASSERT_EQ(clip.frames.size(), 9u);
   auto corner = [&](int f) {  // top-left of the white square
     const auto& img = clip.frames[static_cast<size_t>(f)];

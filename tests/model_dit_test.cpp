@@ -556,6 +556,26 @@ TEST(DitOptionsTest, FactoriesAndConfigKeys) {
 
 // ---- flow matching ----------------------------------------------------------------------------
 
+// prediction: x0 against velocity: the targets, the conversions back, and one Euler step from
+// pure noise with a perfect x0 prediction landing on x0.
+TEST(FlowMatching, X0PredictionConvertsToTheSameVelocity) {
+  at::manual_seed(13);
+  const at::Tensor x0 = at::randn({2, 3, 1, 2, 2}), eps = at::randn({2, 3, 1, 2, 2});
+  const at::Tensor sigma = at::tensor({0.25f, 0.8f});
+  const at::Tensor xt = add_noise(x0, eps, sigma);
+  FlowMatchingOptions v, x;
+  x.prediction = "x0";
+  EXPECT_TRUE(at::equal(prediction_target(v, x0, eps), eps - x0));
+  EXPECT_TRUE(at::equal(prediction_target(x, x0, eps), x0));
+  EXPECT_TRUE(at::allclose(velocity_from_prediction(x, x0, xt, sigma), eps - x0, 1e-4, 1e-5));
+  EXPECT_TRUE(at::equal(velocity_from_prediction(v, eps - x0, xt, sigma), eps - x0));
+  EXPECT_TRUE(at::allclose(x0_from_prediction(v, eps - x0, xt, sigma), x0, 1e-5, 1e-5));
+  EXPECT_TRUE(at::equal(x0_from_prediction(x, x0, xt, sigma), x0));
+  const at::Tensor one = at::ones({}), step = eps + velocity_from_prediction(x, x0, eps, one) * -1.0;
+  EXPECT_TRUE(at::allclose(step, x0, 1e-5, 1e-5));
+  EXPECT_THROW(velocity_from_prediction(x, x0, xt, at::zeros({})), std::exception);
+}
+
 TEST(FlowMatching, NoiseTargetAndX0Identities) {
   at::manual_seed(12);
   const at::Tensor x0 = at::randn({3, 4, 2, 2, 2}), eps = at::randn({3, 4, 2, 2, 2});

@@ -18,9 +18,11 @@
 #include "nc/core/file_util.h"
 #include "nc/core/safetensors.h"
 #include "nc/core/strings.h"
+#include "nc/text/caption_encoder.h"
 #include "nc/text/t5.h"
 #include "nc/text/t5_weights.h"
 #include "nc/text/tokenizer.h"
+#include "nc/text/typed_text.h"
 #include "test_util.h"
 
 namespace nc {
@@ -311,6 +313,38 @@ TEST(T5, ShapesAndPaddedPositionsZeroed) {
 
   EXPECT_NE(error_of([&] { enc->forward(ids.to(at::kInt)); }).find("int64"), std::string::npos);
   EXPECT_NE(error_of([&] { enc->forward(ids, mask.slice(1, 0, 3)); }).find("mask"), std::string::npos);
+}
+
+// Typed text of GUI slots through the caption encoder: the mean over the string's real token
+// rows, one encoding per distinct string, zeros for slots without text.
+TEST(TypedText, SlotsGetTheMeanOfTheirStringsEncoding) {
+  EXPECT_EQ(text::typed_text_from_bytes(at::tensor({'l' + 1, 's' + 1, 0, 'x' + 1}, at::kLong)),
+            "ls");
+  EXPECT_THROW(text::typed_text_from_bytes(at::tensor({300}, at::kLong)), Error);
+  at::manual_seed(0);
+  text::T5Options options = text::T5Options::tiny();
+  options.vocab = 384;  // without a tokenizer, strings are encoded as UTF-8 bytes
+  text::CaptionEncoder captions(options, at::kCPU);
+  at::Tensor bytes = at::zeros({1, 3, 2, 4}, at::kShort);  // [B, F, S, N]
+  for (int64_t f : {0, 2}) bytes[0][f][1][0] = 'l' + 1, bytes[0][f][1][1] = 's' + 1;
+  bytes[0][1][0][0] = 'a' + 1;
+  const at::Tensor got = text::typed_text_features(captions, bytes);
+  ASSERT_EQ(got.sizes(), (std::vector<int64_t>{1, 3, 2, options.dim}));
+  const at::Tensor ls = captions.encode({"ls"})[0];  // [text_len, dim], padding rows zero
+  const at::Tensor real = ls.abs().sum(-1).gt(0);
+  const int64_t n = real.sum().item<int64_t>();
+  EXPECT_GE(n, 2);  // the bytes and the end-of-sequence token
+  const at::Tensor expected = ls.slice(0, 0, n).mean(0);
+  EXPECT_LT((got[0][0][1] - expected).abs().max().item<double>(), 1e-6);
+  EXPECT_TRUE(at::equal(got[0][2][1], got[0][0][1]));
+  EXPECT_GT((got[0][1][0] - got[0][0][1]).abs().max().item<double>(), 1e-4)
+      << "another string, another feature";
+  EXPECT_EQ(got[0][0][0].abs().sum().item<double>(), 0.0) << "no text: zeros";
+  EXPECT_EQ(text::typed_text_features(captions, at::zeros({1, 1, 1, 4}, at::kShort))
+                .abs()
+                .sum()
+                .item<double>(),
+            0.0);
 }
 
 TEST(T5, PaddingDoesNotChangeRealPositions) {

@@ -6,6 +6,7 @@
 
 #include <ATen/TensorOperators.h>
 #include <ATen/ops/round.h>
+#include <ATen/ops/zeros.h>
 #include <c10/core/GradMode.h>
 #include <fmt/format.h>
 
@@ -46,9 +47,10 @@ at::Tensor clip_frames(const data::Sample& s, const ReconstructOptions& o, int64
 
 }  // namespace
 
-at::Tensor vae_roundtrip(model::Vae& vae, const at::Tensor& frames_u8, const c10::Device& device, double* encode_s,
-                         double* decode_s) {
-  check(frames_u8.defined() && frames_u8.dim() == 4 && frames_u8.size(3) == 3 && frames_u8.scalar_type() == at::kByte,
+at::Tensor vae_roundtrip(model::Vae& vae, const at::Tensor& frames_u8, const c10::Device& device,
+                         double* encode_s, double* decode_s, at::Tensor* latent_out) {
+  check(frames_u8.defined() && frames_u8.dim() == 4 && frames_u8.size(3) == 3 &&
+            frames_u8.scalar_type() == at::kByte,
         "expected uint8 frames [T, H, W, 3]", "vae round trip");
   c10::NoGradGuard no_grad;
   // [T, H, W, 3] uint8 -> [1, 3, T, H, W] in [-1, 1]
@@ -56,6 +58,7 @@ at::Tensor vae_roundtrip(model::Vae& vae, const at::Tensor& frames_u8, const c10
   auto t0 = std::chrono::steady_clock::now();
   const at::Tensor latent = vae->encode(video, model::VaePass::kChunked);
   if (encode_s) *encode_s = seconds_since(t0);
+  if (latent_out) *latent_out = latent;
   t0 = std::chrono::steady_clock::now();
   const at::Tensor decoded = vae->decode(latent, model::VaePass::kChunked);
   const at::Tensor out = to_u8(decoded[0]);  // the copy to CPU waits for the device
@@ -63,7 +66,15 @@ at::Tensor vae_roundtrip(model::Vae& vae, const at::Tensor& frames_u8, const c10
   return out;
 }
 
-ReconstructionScore score_reconstruction(const at::Tensor& reference_u8, const at::Tensor& reconstruction_u8) {
+at::Tensor flat_frames(const at::Tensor& frames_u8) {
+  check(frames_u8.dim() == 4 && frames_u8.size(3) == 3, "expected frames [T, H, W, 3]",
+        "flat_frames");
+  const at::Tensor median = std::get<0>(frames_u8.flatten(1, 2).median(1));  // [T, 3]
+  return median.view({-1, 1, 1, 3}).expand_as(frames_u8).contiguous();
+}
+
+ReconstructionScore score_reconstruction(const at::Tensor& reference_u8,
+                                         const at::Tensor& reconstruction_u8) {
   ReconstructionScore s;
   s.psnr = psnr_u8(reconstruction_u8, reference_u8);
   s.ssim = ssim_u8(reconstruction_u8, reference_u8);
@@ -100,8 +111,11 @@ nlohmann::ordered_json reconstruct_shards(model::Vae& vae, const std::string& sh
   vae->eval();
 
   nlohmann::ordered_json clips = nlohmann::ordered_json::array();
-  double sum_psnr = 0, sum_ssim = 0, enc_s = 0, dec_s = 0;
+  double sum_psnr = 0, sum_ssim = 0, sum_flat_psnr = 0, sum_flat_ssim = 0, enc_s = 0, dec_s = 0;
   int64_t frames_total = 0;
+  const int64_t z = vae->options().z_dim;
+  at::Tensor latent_sum = at::zeros({z}, at::kDouble), latent_sq = at::zeros({z}, at::kDouble);
+  double latent_count = 0;
   for (size_t i = 0; i < n; ++i) {
     if (on_step) on_step(static_cast<int64_t>(i), static_cast<int64_t>(n), set.id(i));
     const data::Sample s = set.get(i);
@@ -111,8 +125,18 @@ nlohmann::ordered_json reconstruct_shards(model::Vae& vae, const std::string& sh
                       ref.size(1), ss),
           shards, "letterbox them: --set data.height=H --set data.width=W (multiples of " + std::to_string(ss) + ")");
     double e = 0, d = 0;
-    const at::Tensor recon = vae_roundtrip(vae, ref, device, &e, &d);
+    at::Tensor latent;
+    const at::Tensor recon = vae_roundtrip(vae, ref, device, &e, &d, &latent);
     const ReconstructionScore score = score_reconstruction(ref, recon);
+    const ReconstructionScore flat = score_reconstruction(ref, flat_frames(ref));
+    {
+      c10::NoGradGuard no_grad;
+      const at::Tensor raw =
+          vae->denormalize(latent).to(at::kCPU, at::kDouble).transpose(0, 1).reshape({z, -1});
+      latent_sum += raw.sum(1);
+      latent_sq += raw.pow(2).sum(1);
+      latent_count += static_cast<double>(raw.size(1));
+    }
 
     std::string video;
     if (o.videos) {
@@ -134,11 +158,15 @@ nlohmann::ordered_json reconstruct_shards(model::Vae& vae, const std::string& sh
                      {"ssim", score.mean_ssim},
                      {"psnr_min", score.psnr.min().item<double>()},
                      {"ssim_min", score.ssim.min().item<double>()},
+                     {"flat_psnr", flat.mean_psnr},
+                     {"flat_ssim", flat.mean_ssim},
                      {"encode_s", e},
                      {"decode_s", d},
                      {"video", video}});
     sum_psnr += score.mean_psnr;
     sum_ssim += score.mean_ssim;
+    sum_flat_psnr += flat.mean_psnr;
+    sum_flat_ssim += flat.mean_ssim;
     enc_s += e;
     dec_s += d;
     frames_total += ref.size(0);
@@ -153,8 +181,18 @@ nlohmann::ordered_json reconstruct_shards(model::Vae& vae, const std::string& sh
                     {"frames", frames_total},
                     {"psnr", sum_psnr / static_cast<double>(n)},
                     {"ssim", sum_ssim / static_cast<double>(n)},
+                    {"flat_psnr", sum_flat_psnr / static_cast<double>(n)},
+                    {"flat_ssim", sum_flat_ssim / static_cast<double>(n)},
                     {"encode_fps", enc_s > 0 ? frames_total / enc_s : 0.0},
                     {"decode_fps", dec_s > 0 ? frames_total / dec_s : 0.0}};
+  const at::Tensor mean = latent_sum / latent_count;
+  const at::Tensor std = (latent_sq / latent_count - mean.pow(2)).clamp_min(1e-12).sqrt();
+  const auto values = [](const at::Tensor& t) {
+    std::vector<double> v(static_cast<size_t>(t.numel()));
+    for (int64_t i = 0; i < t.numel(); ++i) v[static_cast<size_t>(i)] = t[i].item<double>();
+    return v;
+  };
+  doc["latent"] = {{"mean", values(mean)}, {"std", values(std)}};
   write_file_atomic(out_dir + "/reconstruct.json", doc.dump(2) + "\n");
   write_file_atomic(out_dir + "/reconstruct.md", reconstruct_markdown(doc));
   return doc;
@@ -172,10 +210,28 @@ std::string reconstruct_markdown(const nlohmann::ordered_json& doc) {
                       c.at("psnr").get<double>(), c.at("ssim").get<double>(), c.at("psnr_min").get<double>(),
                       c.at("ssim_min").get<double>(), c.at("video").get<std::string>());
   const auto& o = doc.at("overall");
-  md += fmt::format("| **overall** ({} clips) | {} | | **{:.2f}** | **{:.4f}** | | | |\n\n", o.at("clips").get<int64_t>(),
-                    o.at("frames").get<int64_t>(), o.at("psnr").get<double>(), o.at("ssim").get<double>());
-  md += fmt::format("Encode {:.1f} frames/s, decode {:.1f} frames/s.\n", o.at("encode_fps").get<double>(),
-                    o.at("decode_fps").get<double>());
+  md += fmt::format("| **overall** ({} clips) | {} | | **{:.2f}** | **{:.4f}** | | | |\n\n",
+                    o.at("clips").get<int64_t>(), o.at("frames").get<int64_t>(),
+                    o.at("psnr").get<double>(), o.at("ssim").get<double>());
+  md += fmt::format(
+      "A flat frame (each frame's median colour) scores {:.2f} dB / {:.4f}: the reconstruction "
+      "must beat "
+      "that to show any glyph, cursor or window.\n\n",
+      o.at("flat_psnr").get<double>(), o.at("flat_ssim").get<double>());
+  md += fmt::format("Encode {:.1f} frames/s, decode {:.1f} frames/s.\n",
+                    o.at("encode_fps").get<double>(), o.at("decode_fps").get<double>());
+  if (doc.contains("latent")) {
+    const auto list = [](const nlohmann::ordered_json& v) {
+      std::string s;
+      for (const auto& x : v) s += (s.empty() ? "" : ", ") + fmt::format("{:.4g}", x.get<double>());
+      return "[" + s + "]";
+    };
+    md +=
+        "\nRaw latents per channel, to normalise them for the DiT:\n\n    --set "
+        "model.vae.latent_mean=" +
+        list(doc["latent"]["mean"]) + " --set model.vae.latent_std=" + list(doc["latent"]["std"]) +
+        "\n";
+  }
   return md;
 }
 

@@ -11,8 +11,11 @@
 
 #include "nc/core/error.h"
 #include "nc/model/build.h"
+#include "nc/model/cursor_supervision.h"
+#include "nc/model/flow_matching.h"
 #include "nc/model/i2v.h"
 #include "nc/model/weights.h"
+#include "nc/text/typed_text.h"
 
 namespace nc::infer {
 
@@ -43,26 +46,39 @@ at::Tensor RolloutEngine::generate_chunk(const at::Tensor& first_frame, const st
           "this checkpoint follows actions: give the " + std::to_string(frames) + " frames' actions",
           "rollout", "a GUI clip's shard tensors (--from-clip/--from-shards) carry them");
     extra.actions = actions.to(device_);
+    if (extra.actions.text_bytes.defined() && config_.model.action.typed_text == "encoder")
+      extra.actions.text_features = text::typed_text_features(*captions_, extra.actions.text_bytes);
   }
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();
   const at::Tensor first = first_frame.to(device_).unsqueeze(0);  // [1, 3, H, W]
-  const at::Tensor y = model::i2v_condition(vae_, first, frames, false, {}, dit_->options().i2v_fill == "first");
+  at::Tensor y =
+      model::i2v_condition(vae_, first, frames, false, {}, dit_->options().i2v_fill == "first");
+  if (config_.model.action.cursor
+          .reference)  // PAPER.md §1.3: the cursor stream from the logged positions
+    y = at::cat({y, model::reference_condition(
+                        vae_, model::cursor_reference(first, extra.actions.mouse_trajectories,
+                                                      extra.actions.cursor_valid,
+                                                      config_.model.action.cursor))},
+                1);
   const int64_t stride = vae_->options().temporal_stride();
   const at::Tensor context = captions_->encode({caption});
   const at::Tensor empty_context = at::zeros_like(context);  // what text dropout trained for
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
   const int64_t latent_frames = (frames - 1) / stride + 1;
   const at::Tensor noise =
-      at::randn({1, y.size(1) - stride, latent_frames, y.size(3), y.size(4)}, gen, at::TensorOptions().dtype(at::kFloat))
+      at::randn({1, dit_->options().out_dim, latent_frames, y.size(3), y.size(4)}, gen,
+                at::TensorOptions().dtype(at::kFloat))
           .to(device_);
   const int train_steps = config_.model.flow.num_train_timesteps;
   auto velocity = [&](const at::Tensor& x, double sigma) {
     const at::Tensor t = at::full({1}, sigma * train_steps, x.options());
+    const model::FlowMatchingOptions& flow = config_.model.flow;
+    const at::Tensor s = at::full({}, sigma, x.options());
     const at::Tensor cond = dit_->forward(x, t, context, {}, y, extra);
-    if (sampler.cfg == 1.0) return cond;
+    if (sampler.cfg == 1.0) return model::velocity_from_prediction(flow, cond, x, s);
     const at::Tensor uncond = dit_->forward(x, t, empty_context, {}, y, extra);
-    return uncond + (cond - uncond) * sampler.cfg;
+    return model::velocity_from_prediction(flow, uncond + (cond - uncond) * sampler.cfg, x, s);
   };
   const auto t1 = Clock::now();
   const at::Tensor latent = sample(velocity, noise, sampler);

@@ -30,7 +30,19 @@ at::Tensor temporal_infonce(const at::Tensor& frames, const at::Tensor& actions,
   return sequences > 0 ? total / double(sequences) : total;
 }
 
-at::Tensor steps_with_actions(const ActionInputs& in, const ActionOptions& o, int64_t latent_steps) {
+at::Tensor future_prediction_loss(const at::Tensor& predicted, const at::Tensor& frames,
+                                  const at::Tensor& valid) {
+  check(predicted.sizes() == frames.sizes() && predicted.dim() == 3 && valid.dim() == 2 &&
+            valid.size(0) == frames.size(0) && valid.size(1) == frames.size(1),
+        "future prediction needs predicted and frame features [B, T, C] and valid [B, T]",
+        "model::future_prediction_loss");
+  const at::Tensor w = valid.to(at::kFloat).unsqueeze(-1);
+  const at::Tensor err = (predicted.to(at::kFloat) - frames.detach().to(at::kFloat)).pow(2) * w;
+  return err.sum() / (w.sum() * frames.size(2)).clamp_min(1e-6);
+}
+
+at::Tensor steps_with_actions(const ActionInputs& in, const ActionOptions& o,
+                              int64_t latent_steps) {
   at::Tensor per_frame;  // [B, F] float, 1 where the frame has an action
   if (in.types.defined()) per_frame = in.types.gt(0).any(-1).to(at::kFloat);
   if (in.raw_actions.defined()) {

@@ -66,14 +66,14 @@ ActionInputs ActionInputs::from_tensors(const std::map<std::string, at::Tensor>&
   auto get = [&](const std::string& name, bool required) {
     const auto it = tensors.find(name);
     check(it != tensors.end() || !required,
-          "the batch has no '" + name + "' tensor, which model.action (encoder " + options.encoder + ", mouse " +
-              options.mouse + ") needs",
+          "the batch has no '" + name + "' tensor, which model.action (encoder " + options.encoder +
+              ", mouse " + options.mouse + (options.cursor.any() ? ", cursor supervision" : "") +
+              ") needs",
           "data", "train on GUI clip shards (nc data gui import or nc data synth-actions)");
     return it == tensors.end() ? at::Tensor() : it->second;
   };
   ActionInputs in;
-  const bool mouse = options.mouse != "none";
-  in.mouse_trajectories = get("mouse_trajectories", mouse);
+  in.mouse_trajectories = get("mouse_trajectories", options.reads_cursor());
   in.cursor_valid = get("cursor_valid", false);
   if (options.encoder == "v1") {
     in.raw_actions = get("raw_actions", true);

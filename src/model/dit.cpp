@@ -217,7 +217,11 @@ DitImpl::DitImpl(DitOptions options, const at::TensorOptions& to, ActionOptions 
       action_contrastive_frame = heads->register_module("frame", Linear(o.dim, a.contrastive_dim, true, to));
       action_contrastive_action = heads->register_module("action", Linear(a.dim, a.contrastive_dim, true, to));
     }
+    if (a.future_prediction())
+      action_future = register_module("action_future", Linear(a.dim, o.dim, true, to));
   }
+  if (a.cursor.position_weight > 0)
+    cursor_position = register_module("cursor_position", Linear(o.dim, 1, true, to));
 
   init_weights();
 }
@@ -429,7 +433,12 @@ at::Tensor DitImpl::forward(const at::Tensor& x, const at::Tensor& t, const at::
     if (!action_residual.empty() && action_residual[i]) h = h + action_residual[i]->forward(h, actions, window);
   }
   h = h.narrow(1, 0, video_tokens);  // contextual: drop the action tokens
-  if (extra.features) extra.features->frames = h.view({b, grid.frames, tokens_per_frame, h.size(2)}).mean(2);
+  if (extra.features) {
+    extra.features->tokens = h.view({b, grid.frames, tokens_per_frame, h.size(2)});
+    extra.features->frames = extra.features->tokens.mean(2);
+    extra.features->grid_height = grid.height;
+    extra.features->grid_width = grid.width;
+  }
   return unpatchify(head->forward(h, e), grid).to(at::kFloat);
 }
 

@@ -72,6 +72,23 @@ at::Tensor x0_from_velocity(const at::Tensor& x_t, const at::Tensor& v, const at
   return x_t - s * v;
 }
 
+at::Tensor prediction_target(const FlowMatchingOptions& options, const at::Tensor& x0, const at::Tensor& noise) {
+  return options.prediction == "x0" ? x0 : velocity_target(x0, noise);
+}
+
+at::Tensor velocity_from_prediction(const FlowMatchingOptions& options, const at::Tensor& output,
+                                    const at::Tensor& x_t, const at::Tensor& sigma) {
+  if (options.prediction != "x0") return output;
+  const at::Tensor s = expand_sigma(sigma, x_t).to(x_t.device(), x_t.scalar_type());
+  TORCH_CHECK(s.gt(0).all().item<bool>(), "velocity_from_prediction: an x0 prediction has no velocity at sigma 0");
+  return (x_t - output) / s;
+}
+
+at::Tensor x0_from_prediction(const FlowMatchingOptions& options, const at::Tensor& output, const at::Tensor& x_t,
+                              const at::Tensor& sigma) {
+  return options.prediction == "x0" ? output : x0_from_velocity(x_t, output, sigma);
+}
+
 at::Tensor timesteps_from_sigmas(const at::Tensor& sigma, int num_train_timesteps) {
   return sigma.to(at::kFloat) * static_cast<double>(num_train_timesteps);
 }

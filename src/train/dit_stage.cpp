@@ -1,9 +1,11 @@
 // train.stage: dit. Flow matching (PAPER.md §2.1): x_t = (1 - s) x0 + s e, the DiT predicts
-// e - x0 from x_t, the timestep, the caption's text context and (i2v) the first frame, with
-// condition dropout for classifier-free guidance. The VAE and (unless trainable) the text
-// encoder are frozen.
+// e - x0 (or x0, model.flow.prediction) from x_t, the timestep, the caption's text context and (i2v) the first frame, with
+// condition dropout for classifier-free guidance; optionally the actions, the temporal
+// contrastive loss and cursor supervision (model.action, docs/ACTIONS.md). The VAE and (unless
+// trainable) the text encoder are frozen.
 #include <map>
 
+#include <ATen/ops/cat.h>
 #include <ATen/ops/stack.h>
 #include <ATen/ops/tensor.h>
 #include <c10/core/GradMode.h>
@@ -12,9 +14,11 @@
 #include "nc/core/log.h"
 #include "nc/model/action_contrastive.h"
 #include "nc/model/build.h"
+#include "nc/model/cursor_supervision.h"
 #include "nc/model/flow_matching.h"
 #include "nc/model/i2v.h"
 #include "nc/text/caption_encoder.h"
+#include "nc/text/typed_text.h"
 #include "nc/train/sample_random.h"
 #include "nc/train/stages.h"
 
@@ -45,62 +49,113 @@ class DitStage : public Stage {
   torch::nn::Module& module() override { return *dit_; }
 
   StepOutput forward(const data::Batch& batch) override {
-    at::Tensor x0;
+    at::Tensor x0, reference;
     model::Conditions c;
-    encode(batch, &x0, &c.y);
+    model::DitForwardOptions extra;
+    if (action_.enabled() || action_.cursor.any()) {  // PAPER.md §2.3: the clip's per-frame actions
+      extra.actions = model::ActionInputs::from_tensors(batch.tensors, action_).to(device_);
+      if (extra.actions.text_bytes.defined() && action_.typed_text == "encoder")
+        extra.actions.text_features =
+            text::typed_text_features(captions_, extra.actions.text_bytes);
+    }
+    encode(batch, extra.actions, &x0, &c.y, &reference);
     c.context = captions_.encode(batch.captions);
     // Every draw per sample from its seed (streams: 1 noise, 2 sigma, 3-4 dropout).
     const auto& seeds = batch.seeds;
     const at::Tensor text_drop = uniform_per_sample(seeds, 3).lt(flow_.text_dropout).to(device_);
     const at::Tensor image_drop = uniform_per_sample(seeds, 4).lt(flow_.image_dropout).to(device_);
     model::apply_dropout(c, text_drop, image_drop, vae_->options().temporal_stride());
-    const at::Tensor sigma =
-        model::sigmas_from_draws(flow_, uniform_per_sample(seeds, 2), randn_per_sample(seeds, {}, at::kFloat, 2)).to(device_);
+    if (reference.defined())
+      c.y = at::cat({c.y, reference}, 1);  // the cursor stream is never dropped
+    const at::Tensor sigma = model::sigmas_from_draws(flow_, uniform_per_sample(seeds, 2),
+                                                      randn_per_sample(seeds, {}, at::kFloat, 2))
+                                 .to(device_);
     const at::Tensor noise = randn_per_sample(seeds, x0.sizes().slice(1), x0.options(), 1);
     const at::Tensor xt = model::add_noise(x0, noise, sigma);
     const at::Tensor t = model::timesteps_from_sigmas(sigma, flow_.num_train_timesteps);
-    model::DitForwardOptions extra;
-    if (action_.enabled())  // PAPER.md §2.3: the clip's per-frame actions condition the DiT
-      extra.actions = model::ActionInputs::from_tensors(batch.tensors, action_).to(device_);
     model::DitForwardOptions::Features features;
-    if (action_.contrastive()) extra.features = &features;
+    const model::CursorSupervisionOptions& cursor = action_.cursor;
+    if (action_.contrastive() || action_.future_prediction() || cursor.position_weight > 0)
+      extra.features = &features;
     const at::Tensor out = dit_->forward(xt, t, c.context, {}, c.y, extra);
     StepOutput r;
     r.loss = model::flow_matching_loss(out, model::velocity_target(x0, noise));
     r.metrics = {{"sigma_mean", sigma.mean().item<double>()}};
-    if (action_.contrastive()) {
+    if (cursor.loss_weight > 0) {
+      const at::Tensor x0_estimate = model::x0_from_prediction(flow_, out, xt, sigma);
+      const at::Tensor loss = model::masked_cursor_loss(x0_estimate, x0, reference.narrow(1, 0, 1));
+      r.loss = r.loss + loss * cursor.loss_weight;
+      r.metrics["cursor_patch"] = loss.item<double>();
+    }
+    if (cursor.position_weight > 0) {
+      const at::Tensor predicted =
+          model::soft_argmax_positions(dit_->cursor_position->forward(features.tokens).squeeze(-1),
+                                       features.grid_height, features.grid_width);
+      const auto [target, valid] =
+          model::cursor_at_steps(extra.actions.mouse_trajectories, extra.actions.cursor_valid,
+                                 x0.size(2), vae_->options().temporal_stride());
+      const at::Tensor loss = model::cursor_position_loss(predicted, target, valid);
+      r.loss = r.loss + loss * cursor.position_weight;
+      r.metrics["cursor_position"] = loss.item<double>();
+    }
+    if (action_.contrastive() || action_.future_prediction()) {
       const at::Tensor valid = model::steps_with_actions(extra.actions, action_, x0.size(2));
-      const at::Tensor nce =
-          model::temporal_infonce(dit_->action_contrastive_frame->forward(features.frames),
-                                  dit_->action_contrastive_action->forward(features.actions), valid,
-                                  action_.contrastive_temperature);
-      r.loss = r.loss + nce * action_.contrastive_weight;
-      r.metrics["contrastive"] = nce.item<double>();
+      if (action_.contrastive()) {
+        const at::Tensor nce =
+            model::temporal_infonce(dit_->action_contrastive_frame->forward(features.frames),
+                                    dit_->action_contrastive_action->forward(features.actions),
+                                    valid, action_.contrastive_temperature);
+        r.loss = r.loss + nce * action_.contrastive_weight;
+        r.metrics["contrastive"] = nce.item<double>();
+      }
+      if (action_.future_prediction()) {
+        const at::Tensor future = model::future_prediction_loss(
+            dit_->action_future->forward(features.actions), features.frames, valid);
+        r.loss = r.loss + future * action_.future_weight;
+        r.metrics["future"] = future.item<double>();
+      }
     }
     return r;
   }
 
  private:
-  // Latents (and the i2v condition) of the batch's clips. The frozen VAE maps a clip's frames
-  // to the same latents every time, so they are computed once per clip and cached (unless the
-  // loader draws different frames or crops of a clip each time).
-  void encode(const data::Batch& batch, at::Tensor* x0, at::Tensor* y) {
+  // Latents, the i2v condition and (model.action.cursor.reference) the cursor reference
+  // condition of the batch's clips. The frozen VAE maps a clip's frames to the same latents
+  // every time, so they are computed once per clip and cached (unless the loader draws different
+  // frames or crops of a clip each time).
+  void encode(const data::Batch& batch, const model::ActionInputs& actions, at::Tensor* x0,
+              at::Tensor* y, at::Tensor* reference) {
     if (!cache_latents_) cache_.clear(), cache_bytes_ = 0;
     std::vector<int64_t> missing;
     for (int64_t b = 0; b < static_cast<int64_t>(batch.ids.size()); ++b)
       if (!cache_.count(batch.ids[b])) missing.push_back(b);
     if (!missing.empty()) {
       c10::NoGradGuard no_grad;
-      const at::Tensor video = batch.video.index_select(0, at::tensor(missing, at::kLong)).to(device_);
+      const at::Tensor rows = at::tensor(missing, at::kLong);
+      const at::Tensor video = batch.video.index_select(0, rows).to(device_);
       const at::Tensor z = vae_->encode(video, model::VaePass::kWhole);
-      at::Tensor cond;
+      if (!scale_checked_) warn_about_latent_scale(z);
+      at::Tensor cond, ref;
       if (dit_->options().is_i2v())
         cond = model::i2v_condition(vae_, video.select(2, 0), video.size(2), slice_first_frame_, z,
-                                     dit_->options().i2v_fill == "first");
+                                    dit_->options().i2v_fill == "first");
+      if (action_.cursor.reference) {
+        const auto pick = [&](const at::Tensor& t) {
+          return t.defined() ? t.index_select(0, rows.to(t.device())) : t;
+        };
+        ref = model::reference_condition(
+            vae_, model::cursor_reference(video.select(2, 0), pick(actions.mouse_trajectories),
+                                          pick(actions.cursor_valid), action_.cursor));
+      }
       constexpr int64_t kCacheBytes = int64_t(2) << 30;
       for (size_t i = 0; i < missing.size(); ++i) {
-        Cached entry{z[static_cast<int64_t>(i)].clone(), cond.defined() ? cond[static_cast<int64_t>(i)].clone() : at::Tensor()};
-        const int64_t bytes = (entry.latent.numel() + (entry.y.defined() ? entry.y.numel() : 0)) * 4;
+        const auto row = [&](const at::Tensor& t) {
+          return t.defined() ? t[static_cast<int64_t>(i)].clone() : t;
+        };
+        Cached entry{row(z), row(cond), row(ref)};
+        int64_t bytes = 0;
+        for (const at::Tensor* t : {&entry.latent, &entry.y, &entry.reference})
+          if (t->defined()) bytes += t->numel() * 4;
         if (cache_bytes_ + bytes > kCacheBytes) {
           cache_.clear();
           cache_bytes_ = 0;
@@ -109,21 +164,38 @@ class DitStage : public Stage {
         cache_[batch.ids[missing[i]]] = std::move(entry);
       }
     }
-    std::vector<at::Tensor> zs, ys;
+    std::vector<at::Tensor> zs, ys, refs;
     for (const auto& id : batch.ids) {
       const Cached& e = cache_.at(id);
       zs.push_back(e.latent);
       if (e.y.defined()) ys.push_back(e.y);
+      if (e.reference.defined()) refs.push_back(e.reference);
     }
     *x0 = at::stack(zs);
     if (!ys.empty()) *y = at::stack(ys);
+    if (!refs.empty()) *reference = at::stack(refs);
+  }
+
+  // Flow matching assumes unit-scale latents (the noise is N(0, 1)); a VAE trained here has
+  // its own scale, which model.vae.latent_mean / latent_std must undo.
+  void warn_about_latent_scale(const at::Tensor& z) {
+    scale_checked_ = true;
+    const at::Tensor std = z.transpose(0, 1).reshape({z.size(1), -1}).std(1);
+    const double lo = std.min().item<double>(), hi = std.max().item<double>();
+    if (lo < 0.5 || hi > 2.0)
+      log::warn(
+          "the first batch's latents have per-channel std {:.3g} .. {:.3g}, far from 1: set "
+          "model.vae.latent_mean "
+          "and latent_std (nc vae reconstruct prints the values for its clips)",
+          lo, hi);
   }
 
   struct Cached {
-    at::Tensor latent, y;
+    at::Tensor latent, y, reference;
   };
   std::map<std::string, Cached> cache_;
   int64_t cache_bytes_ = 0;
+  bool scale_checked_ = false;
 
   model::FlowMatchingOptions flow_;
   bool slice_first_frame_;

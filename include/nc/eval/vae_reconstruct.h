@@ -20,9 +20,15 @@ namespace nc::eval {
 // One pass of `frames_u8` through the VAE, chunked (Wan's 1 + 4 + 4 ... frames).
 //   frames_u8 uint8 [T, H, W, 3], T = 1 + 4k, H and W multiples of 8
 //   -> uint8 [T, H, W, 3] (CPU), the decoded frames rounded to 8 bits.
-// Timings of the two halves go to `encode_s` / `decode_s` when given.
+// Timings of the two halves go to `encode_s` / `decode_s`, the normalised latent to `latent`
+// ([1, z, 1 + k, h, w]), when given.
 at::Tensor vae_roundtrip(model::Vae& vae, const at::Tensor& frames_u8, const c10::Device& device,
-                         double* encode_s = nullptr, double* decode_s = nullptr);
+                         double* encode_s = nullptr, double* decode_s = nullptr,
+                         at::Tensor* latent = nullptr);
+
+// The baseline a VAE must beat on mostly-empty screens: every frame filled with its own
+// per-channel median colour (the background). uint8 [T, H, W, 3] -> the same shape.
+at::Tensor flat_frames(const at::Tensor& frames_u8);
 
 // PSNR and SSIM of one reconstructed clip: per-frame values and their means.
 struct ReconstructionScore {
@@ -46,9 +52,14 @@ using ReconstructStep = std::function<void(int64_t, int64_t, const std::string&)
 // Reconstructs the clips of `shards` (a .ncshard file or a folder with shards.json) and writes
 // `out_dir`/reconstruct.json and reconstruct.md (and the MP4s). Returns the JSON document:
 // {"shards", "frames", "clips": [{id, frames, height, width, psnr, ssim, psnr_min, ssim_min,
-// encode_s, decode_s, video}], "overall": {clips, frames, psnr, ssim, encode_fps, decode_fps}}.
-nlohmann::ordered_json reconstruct_shards(model::Vae& vae, const std::string& shards, const std::string& out_dir,
-                                          const ReconstructOptions& options, const c10::Device& device,
+// flat_psnr, flat_ssim, encode_s, decode_s, video}], "overall": {clips, frames, psnr, ssim,
+// flat_psnr, flat_ssim, encode_fps, decode_fps}, "latent": {mean, std}}: `latent` holds the
+// per-channel mean and std of the raw (unnormalised) latents over every clip, the values
+// model.vae.latent_mean / latent_std take to give the DiT unit-scale latents.
+nlohmann::ordered_json reconstruct_shards(model::Vae& vae, const std::string& shards,
+                                          const std::string& out_dir,
+                                          const ReconstructOptions& options,
+                                          const c10::Device& device,
                                           const ReconstructStep& on_step = {});
 
 // The markdown table of a reconstruct_shards document.

@@ -157,6 +157,7 @@ struct GuiOptions {
   int width = 832, height = 480;  // target frames: 1024x768 letterboxed (PAPER.md §2.1, INFERRED)
   std::string fill = "#000000";   // letterbox padding
   int slots = 2;                  // PAPER.md §2.3: S = 2 meta-action slots per frame
+  int text_bytes = 32;            // typed text per slot kept as at most this many UTF-8 bytes
   AlignmentOptions alignment;
   CursorOptions cursor;
   AgentOptions agent;
@@ -170,6 +171,9 @@ struct GuiOptions {
     v("height", height, "target frame height", between(16, 8192));
     v("fill", fill, "letterbox padding colour, #rrggbb");
     v("slots", slots, "meta-action (v2) slots per frame", between(1, 16));
+    v("text_bytes", text_bytes,
+      "typed text of a slot is stored (action_text_bytes) as at most this many UTF-8 bytes",
+      between(1, 4096));
     v("alignment", alignment, "log-to-frame alignment and the tolerances of malformed logs");
     v("cursor", cursor, "the SVG cursor sprite of the reference stream");
     v("agent", agent, "the synthetic agent of `nc data gui record --agent slow|fast`");

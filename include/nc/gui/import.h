@@ -19,6 +19,8 @@
 //   scroll_delta        [T, 2] float32    wheel clicks (x right+, y down+)
 //   action_types, action_button, action_click_count, action_drag, action_scroll_direction,
 //   action_scroll_amount, action_shortcut   [T, S] int64   meta v2 slots (actions.h)
+//   action_text_bytes   [T, S, N] int16   typed text of type-3 slots, UTF-8 byte + 1 (0 = padding),
+//                                         N = gui.text_bytes (longer text is cut)
 //   ref_patch_xy        [T, 2] int32      cursor sprite's top-left corner (cursor.h)
 //   ref_mask_patch      [T, h, w] uint8   its soft mask (0 where no cursor)
 //   ref_image_patch     [T, h, w, 3] uint8  the sprite over the neutral background

@@ -51,7 +51,10 @@ class RolloutEngine {
                             uint64_t seed, const SamplerOptions& sampler, const model::ActionInputs& actions = {});
 
   int chunk_frames() const { return chunk_frames_; }
-  bool uses_actions() const { return config_.model.action.enabled(); }
+  // Whether chunks need the actions: to condition the DiT, or to draw the cursor reference stream.
+  bool uses_actions() const {
+    return config_.model.action.enabled() || config_.model.action.cursor.reference;
+  }
   // The times of the last generate_chunk().
   const ChunkTimes& last_chunk_times() const { return times_; }
   const Config& config() const { return config_; }

@@ -16,6 +16,12 @@ namespace nc::model {
 at::Tensor temporal_infonce(const at::Tensor& frames, const at::Tensor& actions, const at::Tensor& valid,
                             double temperature);
 
+// The future-prediction loss: predicted [B, T, C] (the head on the action features) against
+// the frame features [B, T, C], detached so that the DiT's features are not pulled towards
+// what the actions predict; the mean squared error over the valid [B, T] steps (zero if none).
+at::Tensor future_prediction_loss(const at::Tensor& predicted, const at::Tensor& frames,
+                                  const at::Tensor& valid);
+
 // [B, T] bool: latent steps whose alignment window holds at least one frame with an action
 // (a key, click, scroll or text slot, a v1 event bit, or a known cursor when mouse features are
 // on).

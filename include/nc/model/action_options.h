@@ -11,6 +11,47 @@
 
 namespace nc::model {
 
+// Cursor supervision (PAPER.md §1.3 "SVG cursor and per-frame masks", §3.2 Exp 8): the
+// `model.action.cursor` section. Three signals, each on its own switch, so that the paper's
+// three-way ablation (position; position + Fourier; position + SVG reference) is three configs:
+//   reference:        the cursor reference stream (frame 0 = the first frame with mask 1, then the
+//                     arrow sprite alone at the logged position with its alpha mask) through the
+//                     VAE, z_ref, and its mask tags (the mask max-pooled to the latent grid) are
+//                     concatenated to the DiT input: in_dim grows by z_dim + 1;
+//   loss_weight:      masked l2 between the DiT's x0 estimate and the true latents under the tags
+//                     of the steps after the first (the reconstructed cursor patch);
+//   position_weight:  a soft-argmax head over each latent step's tokens predicts the cursor
+//                     (x, y) in [0, 1]; MSE to the logged position at the step's last frame.
+struct CursorSupervisionOptions {
+  bool reference = false;
+  double loss_weight = 0;
+  double position_weight = 0;
+  int size = 24;                       // the sprite's height in frame pixels (gui.cursor.size)
+  std::string background = "#808080";  // the cursor-only frames' neutral background
+  bool outline = true;                 // the paper's 1-px black outline
+
+  bool any() const { return reference || loss_weight > 0 || position_weight > 0; }
+
+  template <class V>
+  void visit(V& v) {
+    using namespace config;
+    v("reference", reference,
+      "concatenate the VAE-encoded cursor reference stream and its mask tags to the DiT input");
+    v("loss_weight", loss_weight,
+      "weight of the masked l2 loss on the cursor patch (needs reference)", at_least(0));
+    v("position_weight", position_weight,
+      "weight of the soft-argmax cursor position loss (0: off, no head)", at_least(0));
+    v("size", size, "cursor sprite height in frame pixels (as gui.cursor.size of the data)",
+      between(4, 512));
+    v("background", background, "neutral background of the cursor-only reference frames, #rrggbb");
+    v("outline", outline, "the paper's 1-px black outline on the sprite");
+  }
+  void check(config::Checker& c) const {
+    c.require(loss_weight == 0 || reference, "loss_weight",
+              "the masked cursor loss needs reference: true");
+  }
+};
+
 struct ActionOptions {
   std::string injection = "none";  // none | external | contextual | residual | internal
   std::vector<int> blocks;         // residual/internal: the blocks that get a module; empty = all
@@ -20,22 +61,27 @@ struct ActionOptions {
                                    // internal and residual ([i - step_lag, i])
   int frame_window = -1;           // contextual V2V: frames attend within +-frame_window; -1 = all
   std::string encoder = "v2";      // v1: raw 182-d multi-hot; v2: meta slots
-  std::string aggregation = "mean";  // v2 slots: mean or attention over the valid slots
-  std::string mouse = "fourier";   // none | position | fourier: the cursor trajectory features
-  int fourier_features = 16;       // Gaussian projections (sin and cos each)
-  double fourier_sigma = 1.0;      // std of the projection
-  int fourier_seed = 0;            // seed of the fixed projection
-  int dim = 128;                   // D: width of the encoder's per-step action features
-  int heads = 4;                   // heads of the external module's attention
-  int external_layers = 2;         // external: temporal self-attn + action cross-attn layers
-  int slots = 2;                   // S: meta slots per frame
-  int text_bytes = 32;             // typed text (type 3) as UTF-8 bytes: at most this many
+  std::string aggregation = "mean";    // v2 slots: mean or attention over the valid slots
+  std::string mouse = "fourier";       // none | position | fourier: the cursor trajectory features
+  int fourier_features = 16;           // Gaussian projections (sin and cos each)
+  double fourier_sigma = 1.0;          // std of the projection
+  int fourier_seed = 0;                // seed of the fixed projection
+  int dim = 128;                       // D: width of the encoder's per-step action features
+  int heads = 4;                       // heads of the external module's attention
+  int external_layers = 2;             // external: temporal self-attn + action cross-attn layers
+  int slots = 2;                       // S: meta slots per frame
+  int text_bytes = 32;                 // typed text (type 3) as UTF-8 bytes: at most this many
+  std::string typed_text = "encoder";  // encoder: the shared text encoder; bytes: a byte embedding
   // Temporal contrastive loss (InfoNCE between frame t's features and the action features
   // aligned to step t, symmetric, over the batch's steps that have actions): its weight in the
   // training loss (0: off, and no projection heads), temperature and projection width.
   double contrastive_weight = 0;
   double contrastive_temperature = 0.1;
   int contrastive_dim = 64;
+  // The optional future-prediction head of the same objective: the action feature aligned to
+  // step t (its window ends l frames before) predicts frame t's feature; MSE, weight 0 = off.
+  double future_weight = 0;
+  CursorSupervisionOptions cursor;
   // Not a config key: the VAE's temporal stride c, set from model.vae by the model builder.
   int temporal_stride = 4;
 
@@ -78,12 +124,26 @@ struct ActionOptions {
       positive());
     v("slots", slots, "v2: action slots per frame (the shards' action_* tensors are [T, slots])", positive());
     v("text_bytes", text_bytes, "v2: typed text is embedded from at most this many UTF-8 bytes", positive());
+    v("typed_text", typed_text,
+      "v2: typed text (action_text_bytes) through the shared text encoder (encoder, PAPER.md §2.3) "
+      "or a byte "
+      "embedding (bytes)",
+      one_of({"encoder", "bytes"}));
     v("contrastive_weight", contrastive_weight,
       "weight of the temporal InfoNCE loss between frame and action features (0: off)", at_least(0));
     v("contrastive_temperature", contrastive_temperature, "InfoNCE temperature", positive());
     v("contrastive_dim", contrastive_dim, "width of the InfoNCE projection heads", positive());
+    v("future_weight", future_weight,
+      "weight of the future-prediction loss: the action feature predicts the frame feature l "
+      "frames later (0: off)",
+      at_least(0));
+    v("cursor", cursor,
+      "cursor supervision: reference stream, masked cursor loss, position head (docs/ACTIONS.md)");
   }
   bool contrastive() const { return enabled() && contrastive_weight > 0; }
+  bool future_prediction() const { return enabled() && future_weight > 0; }
+  // Whether the batches' cursor tensors are read (mouse features or cursor supervision).
+  bool reads_cursor() const { return mouse != "none" || cursor.any(); }
 
   void check(config::Checker& c) const {
     c.require(dim % heads == 0, "heads",

@@ -125,17 +125,19 @@ TORCH_MODULE(DitHead);
 
 // Optional extras of a forward pass (later work: block-causal masks, streaming).
 struct DitForwardOptions {
-  at::Tensor context_mask;     // [B, Lt] bool, True = real text token; padding to text_len is
-                               // masked too. Undefined: Wan's behaviour (every token, padding
-                               // included, is attended).
-  at::Tensor self_attn_mask;   // broadcastable to [B, heads, L, L]; bool True = attend
-  int64_t frame_offset = 0;    // RoPE position of the first latent frame (per patch step)
-  ActionInputs actions;        // per pixel frame; required when model.action.injection != none
-  // When set (and actions are given): per latent step, the mean of the last block's video
-  // tokens of that frame [B, T, dim] and the encoder's aligned action features [B, T, D], for
-  // the temporal contrastive loss.
+  at::Tensor context_mask;    // [B, Lt] bool, True = real text token; padding to text_len is
+                              // masked too. Undefined: Wan's behaviour (every token, padding
+                              // included, is attended).
+  at::Tensor self_attn_mask;  // broadcastable to [B, heads, L, L]; bool True = attend
+  int64_t frame_offset = 0;   // RoPE position of the first latent frame (per patch step)
+  ActionInputs actions;       // per pixel frame; required when model.action.injection != none
+  // When set: the last block's video tokens per latent step [B, T, gh * gw, dim] (row-major
+  // over the gh x gw token grid) and their mean [B, T, dim], and (when actions are given) the
+  // encoder's aligned action features [B, T, D]: for the temporal contrastive loss and the
+  // cursor position head.
   struct Features {
-    at::Tensor frames, actions;
+    at::Tensor tokens, frames, actions;
+    int64_t grid_height = 0, grid_width = 0;
   }* features = nullptr;
 };
 
@@ -185,6 +187,8 @@ class DitImpl : public torch::nn::Module {
   Linear action_embedding_0{nullptr}, action_embedding_2{nullptr};    // D -> dim, GELU, dim -> dim
   std::vector<ResidualActionModule> action_residual;                  // residual: per block or empty
   Linear action_contrastive_frame{nullptr}, action_contrastive_action{nullptr};  // InfoNCE heads
+  Linear action_future{nullptr};  // model.action.future_weight > 0: action feature -> frame feature
+  Linear cursor_position{nullptr};  // model.action.cursor.position_weight > 0: a logit per token
 
  private:
   at::Tensor run_block(size_t index, const at::Tensor& x, const at::Tensor& e0,

@@ -7,6 +7,10 @@
 //   x0     = x_t - sigma v                       (Wan's fm_solvers_unipc)
 //   shift: sigma' = s sigma / (1 + (s - 1) sigma)   (s = 1: none; s > 1 moves mass to noise)
 //
+// `prediction: x0` (not Wan's) has the DiT predict x0 itself, trained with the MSE to x0; the
+// samplers turn it into v = (x_t - x0) / sigma. A small model trained for minutes learns the
+// clean frame (e.g. a copy of the given one) long before it learns Wan's velocity.
+//
 // Plus the condition dropout of PAPER.md §2.2 ("dropout 0.1 on the prompt encoder, CLIP and
 // VAE"), read as classifier-free-guidance dropout (UNCONFIRMED): per sample, the text context
 // is zeroed with probability text_dropout, the image conditions (CLIP tokens and the
@@ -31,6 +35,7 @@ struct FlowMatchingOptions {
   double text_dropout = 0.1;
   double image_dropout = 0.1;
   int num_train_timesteps = 1000;
+  std::string prediction = "velocity";  // velocity (Wan) | x0
 
   template <class V>
   void visit(V& v) {
@@ -48,6 +53,8 @@ struct FlowMatchingOptions {
       "per-sample probability of zeroing the CLIP tokens and first-frame latent (CFG)",
       between(0, 1));
     v("num_train_timesteps", num_train_timesteps, "t = sigma * this", positive());
+    v("prediction", prediction, "what the DiT outputs: velocity v = eps - x0 (Wan) or x0 itself",
+      one_of({"velocity", "x0"}));
   }
 };
 
@@ -73,6 +80,14 @@ at::Tensor add_noise(const at::Tensor& x0, const at::Tensor& noise, const at::Te
 at::Tensor velocity_target(const at::Tensor& x0, const at::Tensor& noise);
 // x0 = x_t - sigma v
 at::Tensor x0_from_velocity(const at::Tensor& x_t, const at::Tensor& v, const at::Tensor& sigma);
+// The DiT's training target under options.prediction: v = noise - x0, or x0.
+at::Tensor prediction_target(const FlowMatchingOptions& options, const at::Tensor& x0, const at::Tensor& noise);
+// The DiT's output as a velocity (what the samplers integrate) and as an x0 estimate; sigma [B]
+// or a scalar tensor, > 0 for the velocity of an x0 prediction.
+at::Tensor velocity_from_prediction(const FlowMatchingOptions& options, const at::Tensor& output,
+                                    const at::Tensor& x_t, const at::Tensor& sigma);
+at::Tensor x0_from_prediction(const FlowMatchingOptions& options, const at::Tensor& output, const at::Tensor& x_t,
+                              const at::Tensor& sigma);
 // t = sigma * num_train_timesteps, float32 [B]
 at::Tensor timesteps_from_sigmas(const at::Tensor& sigma, int num_train_timesteps = 1000);
 

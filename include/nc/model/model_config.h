@@ -40,11 +40,17 @@ struct ModelConfig {
               "must equal model.text.dim (" + std::to_string(text.dim) + ")");
     c.require(dit.out_dim == vae.z_dim, "dit.out_dim",
               "must equal model.vae.z_dim (" + std::to_string(vae.z_dim) + ")");
-    // i2v input: noise (z) + frame mask (temporal stride) + first-frame latent (z), PAPER.md §2.1.
-    const int expected_in = dit.is_i2v() ? 2 * vae.z_dim + vae.temporal_stride() : vae.z_dim;
+    // i2v input: noise (z) + frame mask (temporal stride) + first-frame latent (z), PAPER.md §2.1;
+    // the cursor reference stream adds its mask tags (1) and latents (z), PAPER.md §1.3.
+    const bool reference = action.cursor.reference;
+    c.require(!reference || dit.is_i2v(), "action.cursor.reference",
+              "the cursor reference stream needs model_type i2v");
+    const int expected_in = (dit.is_i2v() ? 2 * vae.z_dim + vae.temporal_stride() : vae.z_dim) +
+                            (reference ? vae.z_dim + 1 : 0);
     c.require(dit.in_dim == expected_in, "dit.in_dim",
               "must be " + std::to_string(expected_in) + " for model_type " + dit.model_type +
-                  " with z_dim " + std::to_string(vae.z_dim));
+                  " with z_dim " + std::to_string(vae.z_dim) +
+                  (reference ? " and the cursor reference stream" : ""));
   }
 };
 

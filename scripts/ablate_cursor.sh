@@ -32,10 +32,22 @@ NC=${NC_BUILD_DIR:-build}/nc
     --cursor-size 12 --step 6 --press-probability 0.8 --seed 1
 [[ -d $out/vae/checkpoints ]] ||
   "$NC" train --config configs/cursor-vae.yaml --run-dir "$out/vae" --set data.train="$out/data"
-"$NC" ablate --config configs/cursor.yaml --out "$out/ablation" \
+# Unit-scale latents for the DiT: the VAE's per-channel statistics on 32 clips.
+[[ -f $out/vae/reconstruct/reconstruct.json ]] ||
+  "$NC" vae reconstruct --config configs/cursor.yaml --ckpt "$out/vae" --shards "$out/data" --clips 32 \
+    --no-videos --out "$out/vae/reconstruct" | grep -E "overall|flat frame"
+mapfile -t latent_sets < <(python3 - "$out/vae/reconstruct/reconstruct.json" <<'EOF'
+import json, sys
+latent = json.load(open(sys.argv[1]))["latent"]
+for key in ("mean", "std"):
+    print(f"model.vae.latent_{key}=[" + ",".join(f"{v:.6g}" for v in latent[key]) + "]")
+EOF
+)
+"$NC" ablate --config configs/cursor.yaml --out "$out/ablation" --metrics psnr,ssim,cursor \
   --set data.train="$out/data" --set model.vae.weights="$out/vae" --set train.steps="$steps" \
+  --set "${latent_sets[0]}" --set "${latent_sets[1]}" \
   --variant "plain:model.action.cursor.position_weight=0" \
   --variant "position:model.action.cursor.position_weight=1" \
   --variant "fourier:model.action.mouse=fourier;model.action.cursor.position_weight=1" \
-  --variant "reference:model.action.cursor.reference=true;model.action.cursor.loss_weight=1;model.dit.in_dim=14"
+  --variant "reference:model.action.cursor.reference=true;model.action.cursor.loss_weight=1;model.dit.in_dim=26"
 echo "table: $out/ablation/ablation.md"

@@ -8,7 +8,8 @@
 #
 # --minutes is the training budget (default 8: VAE 35 %, DiT 65 %); more minutes, better
 # models. Everything lands in DIR (default runs/demo); the trained-vs-untrained table is
-# printed at the end and written to DIR/results.md.
+# printed at the end and written to DIR/results.md. A rerun into the same DIR keeps its data
+# and trains new models (the earlier models, rollouts and evaluations there are replaced).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,7 +21,7 @@ while [[ $# -gt 0 ]]; do
     --minutes) minutes="${2:?--minutes needs a value}"; shift 2 ;;
     --out) out="${2:?--out needs a folder}"; shift 2 ;;
     --no-setup) setup=0; shift ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "demo.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -54,13 +55,27 @@ stage "data: the recorded casts -> $out/data/casts"
 shards="$out/data/tapes,$out/data/casts"
 tapes="$out/data/tapes"
 
+rm -rf "$out/vae" "$out/dit" "$out/rollouts" "$out/eval"  # this run's models, not an earlier one's
 stage "train the VAE for $vae_minutes min (configs/demo-vae.yaml) -> $out/vae"
 "$NC" train --config configs/demo-vae.yaml --run-dir "$out/vae" \
   --set data.train="$shards" --set train.max_minutes="$vae_minutes"
 
+stage "the VAE on 6 tape clips: reconstruction against a flat frame, latent statistics -> $out/vae/reconstruct"
+"$NC" vae reconstruct --config configs/demo.yaml --ckpt "$out/vae" --shards "$tapes" --clips 6 --no-videos \
+  --out "$out/vae/reconstruct" | grep -E "overall|flat frame"
+# Flow matching needs unit-scale latents: the DiT normalises them with the statistics just measured.
+mapfile -t latent_sets < <(python3 - "$out/vae/reconstruct/reconstruct.json" <<'EOF'
+import json, sys
+latent = json.load(open(sys.argv[1]))["latent"]
+for key in ("mean", "std"):
+    print(f"model.vae.latent_{key}=[" + ",".join(f"{v:.6g}" for v in latent[key]) + "]")
+EOF
+)
+
 stage "train the DiT for $dit_minutes min on the VAE's latents (configs/demo.yaml) -> $out/dit"
 "$NC" train --config configs/demo.yaml --run-dir "$out/dit" \
-  --set data.train="$tapes" --set model.vae.weights="$out/vae" --set train.max_minutes="$dit_minutes"
+  --set data.train="$tapes" --set model.vae.weights="$out/vae" --set train.max_minutes="$dit_minutes" \
+  --set "${latent_sets[0]}" --set "${latent_sets[1]}"
 
 for kind in trained untrained; do
   flag=""
@@ -90,10 +105,12 @@ lines = ["| DiT | held-out clips | PSNR (dB) | SSIM | OCR char acc | OCR exact-l
 for k, n, p, s, c, l in rows:
     lines.append(f"| {k} | {n} | {f(p, 2)} | {f(s, 4)} | {f(c, 3)} | {f(l, 3)} |")
 (t, u) = rows
-better = [name for name, i in (("PSNR", 2), ("SSIM", 3), ("OCR char acc", 4))
-          if t[i] is not None and u[i] is not None and t[i] > u[i]]
+measures = (("PSNR", 2, "{:+.2f} dB"), ("SSIM", 3, "{:+.4f}"), ("OCR char acc", 4, "{:+.3f}"))
+deltas = [f"{name} " + fmt.format(t[i] - u[i]) for name, i, fmt in measures if t[i] is not None and u[i] is not None]
+better = [name for name, i, _ in measures if t[i] is not None and u[i] is not None and t[i] > u[i]]
 verdict = ("the trained model wins on " + ", ".join(better)) if better else "the trained model wins on nothing"
-text = "\n".join(lines) + "\n\n" + verdict + " (frame 0, the given first frame, is left out).\n"
+text = ("\n".join(lines) + "\n\n" + verdict + " (trained - untrained: " + ", ".join(deltas) +
+        "; frame 0, the given first frame, is left out).\n")
 open(f"{out}/results.md", "w").write("# Demo: trained vs untrained DiT on held-out clips\n\n" + text)
 print(text)
 EOF

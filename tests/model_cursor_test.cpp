@@ -173,10 +173,10 @@ Config cursor_config(const std::string& data, std::vector<std::string> extra) {
 TEST(CursorSupervision, InDimCountsTheReferenceStream) {
   try {
     cursor_config("unused", {"model.action.cursor.reference=true"});
-    FAIL() << "in_dim 9 with the reference stream must be refused";
+    FAIL() << "in_dim 17 with the reference stream must be refused";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("dit.in_dim"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("14"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("must be 26"), std::string::npos) << e.what();
   }
   EXPECT_THROW(cursor_config("unused", {"model.action.cursor.loss_weight=1"}), Error)
       << "the loss needs reference";
@@ -195,7 +195,7 @@ TEST(CursorSupervision, TrainsWithEverySignalAndRolloutsFollowTheLoggedCursor) {
   gui::write_synthetic_actions(data, dir.file("data"));
   const Config config = cursor_config(
       dir.file("data"), {"model.action.injection=none", "model.action.cursor.reference=true",
-                         "model.action.cursor.loss_weight=1", "model.dit.in_dim=14"});
+                         "model.action.cursor.loss_weight=1", "model.dit.in_dim=26"});
   train::TrainerOptions trainer;
   trainer.run_dir = dir.file("run");
   train::Trainer(config, trainer).run();

@@ -315,6 +315,24 @@ TEST(T5, ShapesAndPaddedPositionsZeroed) {
   EXPECT_NE(error_of([&] { enc->forward(ids, mask.slice(1, 0, 3)); }).find("mask"), std::string::npos);
 }
 
+// An encoder without weights is the same whatever the global generator did before, and building
+// it leaves the global stream where it was: training and rollouts see one text encoder.
+TEST(CaptionEncoder, RandomInitIsFixedAndLeavesTheGlobalStreamAlone) {
+  text::T5Options options = text::T5Options::tiny();
+  options.vocab = 384;
+  at::manual_seed(1);
+  text::CaptionEncoder a(options, at::kCPU);
+  at::manual_seed(2);
+  (void)at::rand({7});
+  text::CaptionEncoder b(options, at::kCPU);
+  EXPECT_TRUE(at::equal(a.encode({"ls -la"}), b.encode({"ls -la"})));
+  at::manual_seed(5);
+  const at::Tensor expected = at::rand({4});
+  at::manual_seed(5);
+  text::CaptionEncoder c(options, at::kCPU);
+  EXPECT_TRUE(at::equal(at::rand({4}), expected));
+}
+
 // Typed text of GUI slots through the caption encoder: the mean over the string's real token
 // rows, one encoding per distinct string, zeros for slots without text.
 TEST(TypedText, SlotsGetTheMeanOfTheirStringsEncoding) {

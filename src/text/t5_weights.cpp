@@ -4,6 +4,7 @@
 #include <set>
 #include <string>
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <c10/core/GradMode.h>
 #include <fmt/format.h>
 
@@ -129,8 +130,18 @@ T5WeightsReport load_t5_weights(T5Encoder& model, const std::string& path) {
 }
 
 T5Encoder build_t5_encoder(const T5Options& o, const at::TensorOptions& options) {
-  T5Encoder model(o, options);
-  if (!o.weights.empty()) load_t5_weights(model, o.weights);
+  if (!o.weights.empty() || options.device().is_meta()) {
+    T5Encoder model(o, options);
+    if (!o.weights.empty()) load_t5_weights(model, o.weights);
+    return model;
+  }
+  constexpr uint64_t kInitSeed = 0x7e5;
+  at::Generator cpu = at::detail::getDefaultCPUGenerator();
+  const at::Tensor state = cpu.get_state();
+  cpu.set_current_seed(kInitSeed);
+  T5Encoder model(o, options.device(at::kCPU));
+  cpu.set_state(state);
+  if (options.device() != at::Device(at::kCPU)) model->to(options.device());
   return model;
 }
 

@@ -44,7 +44,11 @@ T5WeightsReport check_t5_weights(const T5Encoder& model, const std::string& path
 // logged, not an error.
 T5WeightsReport load_t5_weights(T5Encoder& model, const std::string& path);
 
-// The encoder `o` describes, with `o.weights` loaded when set (random init otherwise).
+// The encoder `o` describes, with `o.weights` loaded when set. Without weights it keeps a random
+// initialisation drawn on the CPU from a fixed seed (the global generator's state is restored
+// afterwards): training and every later rollout of a config get the same encoder, whatever
+// ran before, where a draw from the global state gave the DiT a different text encoder at
+// inference than the one it was trained with.
 T5Encoder build_t5_encoder(const T5Options& o, const at::TensorOptions& options = {});
 
 }  // namespace nc::text

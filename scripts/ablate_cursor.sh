@@ -33,16 +33,10 @@ NC=${NC_BUILD_DIR:-build}/nc
 [[ -d $out/vae/checkpoints ]] ||
   "$NC" train --config configs/cursor-vae.yaml --run-dir "$out/vae" --set data.train="$out/data"
 # Unit-scale latents for the DiT: the VAE's per-channel statistics on 32 clips.
-[[ -f $out/vae/reconstruct/reconstruct.json ]] ||
+[[ -f $out/vae/reconstruct/latent_overrides.txt ]] ||
   "$NC" vae reconstruct --config configs/cursor.yaml --ckpt "$out/vae" --shards "$out/data" --clips 32 \
     --no-videos --out "$out/vae/reconstruct" | grep -E "overall|flat frame"
-mapfile -t latent_sets < <(python3 - "$out/vae/reconstruct/reconstruct.json" <<'EOF'
-import json, sys
-latent = json.load(open(sys.argv[1]))["latent"]
-for key in ("mean", "std"):
-    print(f"model.vae.latent_{key}=[" + ",".join(f"{v:.6g}" for v in latent[key]) + "]")
-EOF
-)
+mapfile -t latent_sets < "$out/vae/reconstruct/latent_overrides.txt"
 "$NC" ablate --config configs/cursor.yaml --out "$out/ablation" --metrics psnr,ssim,cursor \
   --set data.train="$out/data" --set model.vae.weights="$out/vae" --set train.steps="$steps" \
   --set "${latent_sets[0]}" --set "${latent_sets[1]}" \

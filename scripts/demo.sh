@@ -64,13 +64,7 @@ stage "the VAE on 6 tape clips: reconstruction against a flat frame, latent stat
 "$NC" vae reconstruct --config configs/demo.yaml --ckpt "$out/vae" --shards "$tapes" --clips 6 --no-videos \
   --out "$out/vae/reconstruct" | grep -E "overall|flat frame"
 # Flow matching needs unit-scale latents: the DiT normalises them with the statistics just measured.
-mapfile -t latent_sets < <(python3 - "$out/vae/reconstruct/reconstruct.json" <<'EOF'
-import json, sys
-latent = json.load(open(sys.argv[1]))["latent"]
-for key in ("mean", "std"):
-    print(f"model.vae.latent_{key}=[" + ",".join(f"{v:.6g}" for v in latent[key]) + "]")
-EOF
-)
+mapfile -t latent_sets < "$out/vae/reconstruct/latent_overrides.txt"
 
 stage "train the DiT for $dit_minutes min on the VAE's latents (configs/demo.yaml) -> $out/dit"
 "$NC" train --config configs/demo.yaml --run-dir "$out/dit" \

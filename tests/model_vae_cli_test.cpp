@@ -68,6 +68,13 @@ TEST_F(CliVae, ReconstructWritesScoresAndVideos) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const Json doc = Json::parse(read_file(file("rec/reconstruct.json")));
   ASSERT_EQ(doc["clips"].size(), 2u);
+  // The latents' statistics, as the two overrides scripts pass on, one value per channel.
+  const std::string overrides = read_file(file("rec/latent_overrides.txt"));
+  ASSERT_EQ(doc["latent"]["std"].size(), 4u);
+  EXPECT_EQ(overrides.rfind("model.vae.latent_mean=[", 0), 0u) << overrides;
+  EXPECT_NE(overrides.find("\nmodel.vae.latent_std=["), std::string::npos) << overrides;
+  EXPECT_GT(doc["latent"]["std"][0].get<double>(), 0);
+  EXPECT_GT(doc["overall"]["flat_psnr"].get<double>(), 0);
   double sum = 0;
   for (const auto& c : doc["clips"]) {
     EXPECT_EQ(c["frames"], 5);

@@ -12,6 +12,7 @@
 
 #include "nc/core/error.h"
 #include "nc/core/file_util.h"
+#include "nc/core/strings.h"
 #include "nc/data/dataset.h"
 #include "nc/data/frames.h"
 #include "nc/eval/psnr_ssim.h"
@@ -195,7 +196,18 @@ nlohmann::ordered_json reconstruct_shards(model::Vae& vae, const std::string& sh
   doc["latent"] = {{"mean", values(mean)}, {"std", values(std)}};
   write_file_atomic(out_dir + "/reconstruct.json", doc.dump(2) + "\n");
   write_file_atomic(out_dir + "/reconstruct.md", reconstruct_markdown(doc));
+  write_file_atomic(out_dir + "/latent_overrides.txt", latent_overrides(doc));
   return doc;
+}
+
+std::string latent_overrides(const nlohmann::ordered_json& doc) {
+  std::string out;
+  for (const char* key : {"mean", "std"}) {
+    std::string values;
+    for (const auto& x : doc.at("latent").at(key)) values += (values.empty() ? "" : ",") + fmt::format("{:.6g}", x.get<double>());
+    out += std::string("model.vae.latent_") + key + "=[" + values + "]\n";
+  }
+  return out;
 }
 
 std::string reconstruct_markdown(const nlohmann::ordered_json& doc) {
@@ -221,16 +233,10 @@ std::string reconstruct_markdown(const nlohmann::ordered_json& doc) {
   md += fmt::format("Encode {:.1f} frames/s, decode {:.1f} frames/s.\n",
                     o.at("encode_fps").get<double>(), o.at("decode_fps").get<double>());
   if (doc.contains("latent")) {
-    const auto list = [](const nlohmann::ordered_json& v) {
-      std::string s;
-      for (const auto& x : v) s += (s.empty() ? "" : ", ") + fmt::format("{:.4g}", x.get<double>());
-      return "[" + s + "]";
-    };
-    md +=
-        "\nRaw latents per channel, to normalise them for the DiT:\n\n    --set "
-        "model.vae.latent_mean=" +
-        list(doc["latent"]["mean"]) + " --set model.vae.latent_std=" + list(doc["latent"]["std"]) +
-        "\n";
+    std::string sets;
+    for (const auto& line : split(latent_overrides(doc), '\n'))
+      if (!line.empty()) sets += " --set " + line;
+    md += "\nRaw latents per channel, to normalise them for the DiT:\n\n   " + sets + "\n";
   }
   return md;
 }

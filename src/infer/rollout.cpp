@@ -54,8 +54,8 @@ at::Tensor RolloutEngine::generate_chunk(const at::Tensor& first_frame, const st
   const at::Tensor first = first_frame.to(device_).unsqueeze(0);  // [1, 3, H, W]
   at::Tensor y =
       model::i2v_condition(vae_, first, frames, false, {}, dit_->options().i2v_fill == "first");
-  if (config_.model.action.cursor
-          .reference)  // PAPER.md §1.3: the cursor stream from the logged positions
+  // PAPER.md §1.3: the cursor reference stream, drawn from the logged positions.
+  if (config_.model.action.cursor.reference)
     y = at::cat({y, model::reference_condition(
                         vae_, model::cursor_reference(first, extra.actions.mouse_trajectories,
                                                       extra.actions.cursor_valid,

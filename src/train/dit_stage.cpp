@@ -79,7 +79,7 @@ class DitStage : public Stage {
       extra.features = &features;
     const at::Tensor out = dit_->forward(xt, t, c.context, {}, c.y, extra);
     StepOutput r;
-    r.loss = model::flow_matching_loss(out, model::velocity_target(x0, noise));
+    r.loss = model::flow_matching_loss(out, model::prediction_target(flow_, x0, noise));
     r.metrics = {{"sigma_mean", sigma.mean().item<double>()}};
     if (cursor.loss_weight > 0) {
       const at::Tensor x0_estimate = model::x0_from_prediction(flow_, out, xt, sigma);

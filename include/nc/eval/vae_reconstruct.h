@@ -62,6 +62,11 @@ nlohmann::ordered_json reconstruct_shards(model::Vae& vae, const std::string& sh
                                           const c10::Device& device,
                                           const ReconstructStep& on_step = {});
 
+// The document's latent statistics as two config overrides, one per line
+// ("model.vae.latent_mean=[...]", "model.vae.latent_std=[...]"); reconstruct_shards writes them
+// to <out>/latent_overrides.txt for scripts to pass on with --set.
+std::string latent_overrides(const nlohmann::ordered_json& doc);
+
 // The markdown table of a reconstruct_shards document.
 std::string reconstruct_markdown(const nlohmann::ordered_json& doc);
 

@@ -71,10 +71,11 @@ stage "train the DiT for $dit_minutes min on the VAE's latents (configs/demo.yam
   --set data.train="$tapes" --set model.vae.weights="$out/vae" --set train.max_minutes="$dit_minutes" \
   --set "${latent_sets[0]}" --set "${latent_sets[1]}"
 
-for kind in trained untrained; do
+for kind in trained untrained copy-first; do
   flag=""
   [[ $kind == untrained ]] && flag="--untrained"
-  stage "roll out the held-out clips with the $kind DiT -> $out/rollouts/$kind"
+  [[ $kind == copy-first ]] && flag="--copy-first"  # the persistence baseline: no model runs
+  stage "roll out the held-out clips ($kind) -> $out/rollouts/$kind"
   "$NC" rollout --ckpt "$out/dit" --from-shards "$tapes" --held-out --side-by-side $flag \
     --out "$out/rollouts/$kind"
   stage "evaluate the $kind rollouts -> $out/eval/$kind"
@@ -87,24 +88,27 @@ python3 - "$out" <<'EOF'
 import json, sys
 out = sys.argv[1]
 rows = []
-for kind in ("trained", "untrained"):
+for kind in ("trained", "untrained", "copy-first"):
     ev = json.load(open(f"{out}/eval/{kind}/eval.json"))
     o = ev["overall"]
     rows.append((kind, ev["pairing"]["matched"], o.get("psnr"), o.get("ssim"), o.get("ocr_char_acc"),
                  o.get("ocr_exact_line_acc")))
 def f(v, d):
     return "n/a" if v is None else f"{v:.{d}f}"
-lines = ["| DiT | held-out clips | PSNR (dB) | SSIM | OCR char acc | OCR exact-line acc |",
+lines = ["| frames from | held-out clips | PSNR (dB) | SSIM | OCR char acc | OCR exact-line acc |",
          "| --- | ---: | ---: | ---: | ---: | ---: |"]
 for k, n, p, s, c, l in rows:
-    lines.append(f"| {k} | {n} | {f(p, 2)} | {f(s, 4)} | {f(c, 3)} | {f(l, 3)} |")
-(t, u) = rows
+    name = {"trained": "trained DiT", "untrained": "untrained DiT", "copy-first": "copy of the given frame"}[k]
+    lines.append(f"| {name} | {n} | {f(p, 2)} | {f(s, 4)} | {f(c, 3)} | {f(l, 3)} |")
+(t, u, c) = rows
 measures = (("PSNR", 2, "{:+.2f} dB"), ("SSIM", 3, "{:+.4f}"), ("OCR char acc", 4, "{:+.3f}"))
 deltas = [f"{name} " + fmt.format(t[i] - u[i]) for name, i, fmt in measures if t[i] is not None and u[i] is not None]
 better = [name for name, i, _ in measures if t[i] is not None and u[i] is not None and t[i] > u[i]]
 verdict = ("the trained model wins on " + ", ".join(better)) if better else "the trained model wins on nothing"
+beats_copy = [name for name, i, _ in measures if t[i] is not None and c[i] is not None and t[i] > c[i]]
 text = ("\n".join(lines) + "\n\n" + verdict + " (trained - untrained: " + ", ".join(deltas) +
-        "; frame 0, the given first frame, is left out).\n")
+        "; frame 0, the given first frame, is left out). Against copying the given frame, it wins on " +
+        (", ".join(beats_copy) if beats_copy else "nothing") + ".\n")
 open(f"{out}/results.md", "w").write("# Demo: trained vs untrained DiT on held-out clips\n\n" + text)
 print(text)
 EOF

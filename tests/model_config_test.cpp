@@ -28,6 +28,19 @@ TEST(ModelConfig, MismatchedWidthsAreErrorsNamingTheKey) {
   EXPECT_THROW(config::load<Config>(test::source_path("configs/tiny.yaml"), {"model.dit.in_dim=4"}), Error);
 }
 
+TEST(ModelConfig, ScreenSkipNeedsX0Prediction) {
+  const std::vector<std::string> skip = {"model.dit.i2v_fill=first", "model.dit.i2v_skip=true"};
+  try {
+    config::load<Config>(test::source_path("configs/tiny.yaml"), skip);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("model.dit.i2v_skip"), std::string::npos) << e.what();
+  }
+  std::vector<std::string> x0 = skip;
+  x0.push_back("model.flow.prediction=x0");
+  EXPECT_NO_THROW(config::load<Config>(test::source_path("configs/tiny.yaml"), x0));
+}
+
 TEST(ModelConfig, WanShapesHaveWansParameterCounts) {
   // Wan2.1's own module definitions give these totals (tests/data/wan21_dit_*_tensors.txt).
   const std::pair<const char*, double> cases[] = {{"configs/wan-1.3b.yaml", 1418996800.0},

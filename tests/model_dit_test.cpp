@@ -282,6 +282,28 @@ TEST(Dit, ImageConditioningConditions) {
   EXPECT_GT(max_rel_err(run(dit, other_text), base), 1e-3);
 }
 
+TEST(Dit, ScreenSkipAddsTheGatedGivenLatent) {
+  at::manual_seed(5);
+  DitOptions o = DitOptions::tiny("i2v");
+  o.i2v_skip = true;
+  EXPECT_THROW(o.validate(), Error);  // needs i2v_fill first
+  o.i2v_fill = "first";
+  o.validate();
+  Dit dit(o);
+  const Batch b = tiny_batch(o);
+  EXPECT_TRUE(at::all(run(dit, b) == 0).item<bool>()) << "the gate starts at zero: the plain model";
+  {
+    at::NoGradGuard no_grad;
+    dit->i2v_skip.copy_(at::linspace(0, 1.5, o.out_dim));
+  }
+  const at::Tensor given = b.y.narrow(1, 4, o.out_dim);  // after the 4 mask channels
+  const at::Tensor expected = at::linspace(0, 1.5, o.out_dim).view({1, -1, 1, 1, 1}) * given;
+  EXPECT_LT((run(dit, b) - expected).abs().max().item<double>(), 1e-6);
+  dit->zero_grad();
+  run(dit, b).sum().backward();
+  EXPECT_GT(dit->i2v_skip.grad().abs().sum().item<double>(), 0);
+}
+
 TEST(Dit, ContextMaskHidesPaddingAndFrameOffsetIsRelative) {
   at::manual_seed(6);
   const DitOptions o = DitOptions::tiny("t2v");

@@ -24,6 +24,7 @@
 #include "nc/train/adamw.h"
 #include "nc/train/checkpoint.h"
 #include "nc/train/trainer.h"
+#include "nc/video/video_reader.h"
 #include "test_util.h"
 
 namespace nc::train {
@@ -248,6 +249,29 @@ TEST(Trainer, VaeAndDitLossesDrop) {
   }
 }
 
+// The DiT's head starts at zero, so its first loss is the mean square of the target itself.
+// Latents scaled to ~0 make the x0 target ~0 and the velocity target (noise - x0) ~N(0, 1):
+// a stage that trained on the wrong target would show ~1 where ~0 is due.
+TEST(Trainer, DitStageTrainsOnTheConfiguredPredictionTarget) {
+  test::TempDir dir;
+  write_square_shards(dir.file("d"), 4);
+  for (const char* prediction : {"x0", "velocity"}) {
+    auto sets = with(tiny_overrides(dir.file("d"), "dit"),
+                     {"train.steps=1", "data.val_every=0", "model.vae.latent_std=[1e6,1e6,1e6,1e6]",
+                      std::string("model.flow.prediction=") + prediction});
+    Config c = config::load<Config>(test::source_path("configs/tiny.yaml"), sets);
+    TrainerOptions o;
+    o.run_dir = dir.file(std::string("run-") + prediction);
+    const TrainSummary s = Trainer(c, o).run();
+    if (std::string(prediction) == "x0") {
+      EXPECT_LT(s.first_loss, 1e-6);
+    } else {
+      EXPECT_GT(s.first_loss, 0.8);
+      EXPECT_LT(s.first_loss, 1.2);
+    }
+  }
+}
+
 TEST(Trainer, KilledRunResumesBitExact) {
   test::TempDir dir;
   write_square_shards(dir.file("d"), 8);
@@ -378,6 +402,26 @@ TEST(CliPipeline, TrainRolloutEvalReport) {
     EXPECT_GT(psnr, 0.0);
     EXPECT_LT(psnr, 100.0);  // generated frames are not the references
   }
+  // The persistence baseline: every frame is the clip's first frame (and no model runs).
+  r = test::run_nc({"rollout", "--ckpt", dir.file("demo/dit"), "--from-shards", dir.file("d"), "--held-out",
+                    "--copy-first", "--out", dir.file("copy")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  {
+    const data::Sample s = held_out->get(0);
+    video::VideoReader reader(dir.file("copy/" + s.id + ".mp4"));
+    const at::Tensor first = s.frames[0].to(at::kFloat);  // [H, W, 3] uint8
+    int frames = 0;
+    for (Image img; reader.read(img); ++frames) {
+      const at::Tensor decoded = at::from_blob(img.rgb.data(), {img.height, img.width, 3}, at::kByte).to(at::kFloat);
+      EXPECT_LT((decoded - first).abs().mean().item<double>(), 4.0) << "frame " << frames;
+    }
+    EXPECT_EQ(frames, s.frames.size(0));
+  }
+  r = test::run_nc({"rollout", "--ckpt", dir.file("demo/dit"), "--first-frame", "x.png", "--prompt", "p",
+                    "--copy-first", "--out", dir.file("copy.mp4")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--copy-first"), std::string::npos) << r.err;
+
   r = test::run_nc({"report", dir.file("demo")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string html = read_file(dir.file("demo/report.html"));

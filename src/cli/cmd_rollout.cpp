@@ -21,7 +21,7 @@ void add_rollout_command(CLI::App& app, Commands& commands) {
     int frames = 0, steps = 0, limit = 0;
     double cfg = -1, shift = -1;
     uint64_t seed = 0;
-    bool untrained = false, side_by_side = false, held_out = false;
+    bool untrained = false, side_by_side = false, held_out = false, copy_first = false;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("rollout", "generate frames from a checkpoint (one prompt, one clip, or a held-out set)");
@@ -40,6 +40,8 @@ void add_rollout_command(CLI::App& app, Commands& commands) {
   cmd->add_option("--sampler", a->sampler, "euler or unipc (default: rollout.sampler)");
   cmd->add_option("--seed", a->seed, "noise seed");
   cmd->add_flag("--untrained", a->untrained, "keep the DiT's initial weights (a baseline)");
+  cmd->add_flag("--copy-first", a->copy_first,
+                "with --from-shards: repeat each clip's first frame instead of generating (the persistence baseline)");
   cmd->add_flag("--side-by-side", a->side_by_side, "also write reference | generated comparisons");
   cmd->add_option("--set", a->overrides, "override a key of the checkpoint's config")->take_all();
   cmd->add_option("--out,-o", a->out, "output .mp4/.gif, or a folder with --from-shards")->required();
@@ -60,12 +62,15 @@ void add_rollout_command(CLI::App& app, Commands& commands) {
                           o.frames = a->frames;
                           o.side_by_side = a->side_by_side;
                           o.seed = a->seed;
+                          o.copy_first = a->copy_first;
                           auto summary = infer::rollout_shards(engine, a->from_shards, a->out, o, sampler);
                           std::cout << "rolled out " << summary["clips"] << " clips (" << summary["frames"]
-                                    << " frames, " << summary["frames_per_second"].get<double>() << " frames/s) -> "
+                                    << " frames, " << summary.value("frames_per_second", 0.0) << " frames/s) -> "
                                     << a->out << "\n";
                           return;
                         }
+                        check(!a->copy_first, "--copy-first is a baseline over clips", "--copy-first",
+                              "use it with --from-shards");
                         infer::RolloutRequest r;
                         r.seed = a->seed;
                         at::Tensor reference;

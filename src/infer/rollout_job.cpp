@@ -66,7 +66,7 @@ nlohmann::json rollout_shards(RolloutEngine& engine, const std::string& shards, 
     r.caption = data::caption_of(s.record, config.data.caption == "random" ? "regular" : config.data.caption, 0);
     r.frames = frames;
     r.seed = o.seed + i;
-    if (engine.uses_actions()) {
+    if (engine.uses_actions() && !o.copy_first) {
       // The clip's own actions, frame for frame: no resampling, so the rollout is as long as the clip.
       check(frames == s.frames.size(0),
             "a rollout that follows the clip's actions has its " + std::to_string(s.frames.size(0)) + " frames, not " +
@@ -74,7 +74,8 @@ nlohmann::json rollout_shards(RolloutEngine& engine, const std::string& shards, 
             s.id, "leave --frames out");
       r.actions = model::ActionInputs::from_tensors(s.tensors, config.model.action).unsqueeze_batch();
     }
-    const at::Tensor video = engine.generate(r, sampler);
+    const at::Tensor video =
+        o.copy_first ? r.first_frame.unsqueeze(1).expand({-1, frames, -1, -1}).contiguous() : engine.generate(r, sampler);
     const double fps = s.record.value("fps", 15.0);
     write_video(out_dir + "/" + s.id + "." + o.format, video, fps);
     if (o.side_by_side) {
@@ -89,6 +90,7 @@ nlohmann::json rollout_shards(RolloutEngine& engine, const std::string& shards, 
   nlohmann::json summary = {{"clips", count}, {"frames", frames_out}, {"seconds", secs},
                             {"frames_per_second", secs > 0 ? frames_out / secs : 0},
                             {"sampler", sampler.sampler}, {"steps", sampler.steps}, {"cfg", sampler.cfg}};
+  if (o.copy_first) summary = {{"clips", count}, {"frames", frames_out}, {"baseline", "copy-first"}};
   write_file_atomic(out_dir + "/rollout.json", summary.dump(2) + "\n");
   return summary;
 }

@@ -222,6 +222,7 @@ DitImpl::DitImpl(DitOptions options, const at::TensorOptions& to, ActionOptions 
   }
   if (a.cursor.position_weight > 0)
     cursor_position = register_module("cursor_position", Linear(o.dim, 1, true, to));
+  if (o.i2v_skip) i2v_skip = register_parameter("i2v_skip", at::zeros({o.out_dim}, to));
 
   init_weights();
 }
@@ -238,6 +239,7 @@ void DitImpl::init_weights() {
   for (Linear* l : {&text_embedding_0, &text_embedding_2, &time_embedding_0, &time_embedding_2})
     init_normal((*l)->weight, 0.02);
   init_zeros(head->head->weight);
+  if (i2v_skip.defined()) init_zeros(i2v_skip);
   for (auto& block : blocks) init_modulation(block->modulation, options_.dim);
   init_modulation(head->modulation, options_.dim);
   // Every action path starts at zero: the model computes what the plain DiT computes.
@@ -439,7 +441,13 @@ at::Tensor DitImpl::forward(const at::Tensor& x, const at::Tensor& t, const at::
     extra.features->grid_height = grid.height;
     extra.features->grid_width = grid.width;
   }
-  return unpatchify(head->forward(h, e), grid).to(at::kFloat);
+  at::Tensor out = unpatchify(head->forward(h, e), grid).to(at::kFloat);
+  if (i2v_skip.defined()) {  // y is [mask, first-frame latent, cursor reference?]
+    const int64_t reference = action_.cursor.reference ? o.out_dim + 1 : 0;
+    const at::Tensor given = y.narrow(1, y.size(1) - reference - o.out_dim, o.out_dim).to(at::kFloat);
+    out = out + i2v_skip.to(at::kFloat).view({1, -1, 1, 1, 1}) * given;
+  }
+  return out;
 }
 
 }  // namespace nc::model

@@ -18,6 +18,9 @@ struct RolloutJobOptions {
   bool side_by_side = false;  // also <id>_compare.mp4: reference | generated
   std::string format = "mp4"; // mp4 or gif
   uint64_t seed = 0;
+  // The persistence baseline: every frame is the given first frame (no model runs). What a
+  // neural computer must beat to show it renders change, not just the screen it was given.
+  bool copy_first = false;
 };
 
 // Returns a summary (clips, frames, seconds, frames per second).

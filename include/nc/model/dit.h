@@ -189,6 +189,7 @@ class DitImpl : public torch::nn::Module {
   Linear action_contrastive_frame{nullptr}, action_contrastive_action{nullptr};  // InfoNCE heads
   Linear action_future{nullptr};  // model.action.future_weight > 0: action feature -> frame feature
   Linear cursor_position{nullptr};  // model.action.cursor.position_weight > 0: a logit per token
+  at::Tensor i2v_skip;  // model.dit.i2v_skip: [out_dim] gate on the given frame's latent, zero at init
 
  private:
   at::Tensor run_block(size_t index, const at::Tensor& x, const at::Tensor& e0,

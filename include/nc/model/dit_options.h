@@ -36,6 +36,10 @@ struct DitOptions {
   // a frame reaches the given one through attention only) or "first" (the first frame's latent
   // repeated, so every token sees the given screen at its own position).
   std::string i2v_fill = "zeros";
+  // i2v, x0 prediction, i2v_fill first: the x0 estimate adds a learned per-channel gate (zero at
+  // init, so the untrained model is the plain one) times the given screen's latent. A screen
+  // mostly persists; the network then learns what changes (docs/MODELS.md "Screen skip").
+  bool i2v_skip = false;
 
   int head_dim() const { return num_heads > 0 ? dim / num_heads : 0; }
   bool is_i2v() const { return model_type == "i2v"; }
@@ -49,6 +53,9 @@ struct DitOptions {
     v("i2v_fill", i2v_fill,
       "i2v: y after the first latent frame: zeros (Wan) or first (the first frame's latent repeated)",
       one_of({"zeros", "first"}));
+    v("i2v_skip", i2v_skip,
+      "i2v (fill first, x0 prediction): add a learned per-channel gate (zero at init) times the given frame's latent "
+      "to the output");
     v("in_dim", in_dim, "input channels of patch_embedding: latent + y (16 for t2v, 36 for i2v)",
       positive());
     v("out_dim", out_dim, "output channels (the latent's)", positive());
@@ -94,6 +101,8 @@ struct DitOptions {
     c.require(!is_i2v() || in_dim > out_dim, "in_dim",
               "i2v needs in_dim > out_dim: the y conditioning (mask + first-frame latent, 20 "
               "channels in Wan) is concatenated to the latent");
+    c.require(!i2v_skip || (is_i2v() && i2v_fill == "first"), "i2v_skip",
+              "needs model_type i2v and i2v_fill first (the given frame's latent at every frame)");
   }
 
   // Throws nc::Error naming the key when the options are inconsistent.

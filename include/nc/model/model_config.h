@@ -51,6 +51,8 @@ struct ModelConfig {
               "must be " + std::to_string(expected_in) + " for model_type " + dit.model_type +
                   " with z_dim " + std::to_string(vae.z_dim) +
                   (reference ? " and the cursor reference stream" : ""));
+    c.require(!dit.i2v_skip || flow.prediction == "x0", "dit.i2v_skip",
+              "adds the given frame's latent to an x0 estimate: needs model.flow.prediction x0");
   }
 };
 

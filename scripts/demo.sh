@@ -33,8 +33,8 @@ start=$(date +%s)
 stage() { printf '\n== demo [%s, %d s] %s\n' "$(date +%H:%M:%S)" "$(( $(date +%s) - start ))" "$*"; }
 
 if [[ $setup == 1 ]]; then
-  stage "set-up and build (scripts/setup.sh)"
-  scripts/setup.sh
+  stage "set-up and build of the nc binary (scripts/setup.sh --nc-only)"
+  scripts/setup.sh --nc-only
 fi
 NC=${NC_BUILD_DIR:-build}/nc
 [[ -x $NC ]] || { echo "demo.sh: $NC is missing: run without --no-setup" >&2; exit 1; }
@@ -45,14 +45,21 @@ dit_minutes=$(awk -v m="$minutes" 'BEGIN { printf "%.2f", m * 0.65 }')
 mkdir -p "$out"
 
 stage "data: the demo tapes, run natively (a real bash per tape) -> $out/data/tapes"
+# The DiT's clips: 5 frames 0.2 s apart from each tape's start (15 fps, stride 3): typing,
+# Enter and the first output, while most of the screen persists from frame to frame.
 "$NC" data tapes run data/tapes/demo --out "$out/data/tapes" -j 8 \
+  --set tapes.scale=1 --set clips.frames=5 --set clips.stride=3
+stage "data: the demo tapes again, 5 frames over each whole tape (for the VAE) -> $out/data/tapes-whole"
+# The VAE learns glyphs from these: the first 0.8 s of each tape hold too little text (a VAE
+# trained on those alone stayed at the background).
+"$NC" data tapes run data/tapes/demo --out "$out/data/tapes-whole" -j 8 \
   --set tapes.scale=1 --set clips.frames=5
 stage "data: the recorded casts -> $out/data/casts"
 "$NC" data render data/casts --out "$out/data/casts" \
   --set clips.frames=5 --set render.font_size=8
-# The VAE learns from both; the DiT from the tapes (its first pass over the clips encodes each
+# The VAE learns from the whole tapes and the casts; the DiT from the tape clips (its first pass over the clips encodes each
 # one through the VAE, the slow part of its training on CPU, so fewer clips leave more steps).
-shards="$out/data/tapes,$out/data/casts"
+shards="$out/data/tapes-whole,$out/data/casts"
 tapes="$out/data/tapes"
 
 rm -rf "$out/vae" "$out/dit" "$out/rollouts" "$out/eval"  # this run's models, not an earlier one's

@@ -4,6 +4,7 @@
 #
 #   scripts/setup.sh                 install what is missing, configure, build
 #   scripts/setup.sh --no-build      install only
+#   scripts/setup.sh --nc-only       build the nc binary alone, not the tests (the demo's set-up)
 #   NC_BUILD_DIR=dir scripts/setup.sh   build somewhere else than ./build
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,10 +38,12 @@ PACKAGES=(
 )
 
 BUILD=1
+TARGET=()
 for arg in "$@"; do
   case "$arg" in
     --no-build) BUILD=0 ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    --nc-only) TARGET=(--target nc) ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -77,7 +80,7 @@ if [ ! -f "$BUILD_DIR/build.ninja" ]; then
 fi
 start=$(date +%s)
 # Ninja prints a line per step; keep the log quiet unless the build fails.
-if ! cmake --build "$BUILD_DIR" -- -j"$(nproc)" >"$BUILD_DIR/build.log" 2>&1; then
+if ! cmake --build "$BUILD_DIR" "${TARGET[@]}" -- -j"$(nproc)" >"$BUILD_DIR/build.log" 2>&1; then
   grep -E "error|FAILED" -A3 "$BUILD_DIR/build.log" | head -n 60 >&2
   echo "setup.sh: build failed (full log: $BUILD_DIR/build.log)" >&2
   exit 1

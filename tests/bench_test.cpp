@@ -63,5 +63,27 @@ TEST(BenchRollout, RowsPerSamplerAndStepsWithDecodeSeparated) {
   EXPECT_NE(r.err.find("unknown sampler 'heun'"), std::string::npos) << r.err;
 }
 
+TEST(BenchStream, RowsPerStepsAndMemoryOverALongStream) {
+  test::TempDir dir;
+  auto r = test::run_nc({"bench", "stream", "--config", test::source_path("configs/tiny.yaml"), "--steps", "1", "2",
+                         "--frames", "3", "--window", "2", "--seconds", "2", "--set", "data.frames=5", "--set",
+                         "run.threads=1", "--set", "data.height=32", "--set", "data.width=48", "--out",
+                         dir.file("stream.json")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(read_file(dir.file("stream.json")));
+  ASSERT_EQ(doc["results"].size(), 2u);
+  EXPECT_EQ(doc["window"], 2);
+  for (const auto& row : doc["results"]) {
+    EXPECT_GT(row["frames_per_s"].get<double>(), 0);
+    EXPECT_GT(row["input_latency_ms"].get<double>(), 0);
+    EXPECT_GT(row["cache_kib"].get<double>(), 0);
+  }
+  // The long stream's samples: once its window (2 frames) is full, the cache stays that size.
+  const auto& memory = doc["memory"];
+  ASSERT_GE(memory.size(), 3u);
+  EXPECT_EQ(memory[1]["cache_kib"], memory.back()["cache_kib"]);
+  EXPECT_GT(memory.back()["frames"].get<int>(), 0);
+}
+
 }  // namespace
 }  // namespace nc

@@ -70,6 +70,9 @@ TEST(ClipPlan, FixedLengthSubsamplesOrRepeats) {
   EXPECT_EQ(fixed_length(10, 15, 3), (std::vector<int>{10, 12, 14}));
   EXPECT_EQ(fixed_length(0, 3, 5), (std::vector<int>{0, 1, 2, 2, 2}));
   EXPECT_EQ(fixed_length(4, 5, 1), (std::vector<int>{4}));
+  // clips.stride: from the start, `stride` frames apart; a short clip repeats its last frame.
+  EXPECT_EQ(fixed_length(10, 30, 3, 4), (std::vector<int>{10, 14, 18}));
+  EXPECT_EQ(fixed_length(0, 5, 4, 2), (std::vector<int>{0, 2, 4, 4}));
 }
 
 TEST(ClipPlan, SplitsAtTheClearNotInTheMiddleOfTyping) {

@@ -1,11 +1,16 @@
 // infer: the samplers on a problem with a known answer. For data x0 ~ N(mu, s^2) the exact
 // velocity field is known in closed form, so the probability-flow ODE maps noise to data
 // exactly; a good solver with few steps must land where a fine Euler integration lands.
+// And frame-by-frame streams of a causal DiT.
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
 
+#include "nc/config.h"
+#include "nc/core/error.h"
+#include "nc/infer/frame_stream.h"
 #include "nc/infer/sampler.h"
+#include "test_util.h"
 
 namespace nc::infer {
 namespace {
@@ -54,6 +59,52 @@ TEST(Sampler, SolversMapNoiseToTheDataDistribution) {
   unipc.steps = 20;
   EXPECT_LT(mean_error(unipc), 0.25 * e_unipc);
   EXPECT_LT(mean_error(unipc), 0.005);
+}
+
+TEST(FrameStream, LongStreamsKeepMemoryFlatAndMatchGenerate) {
+  const Config c = config::load<Config>(test::source_path("configs/tiny.yaml"),
+                                        {"model.dit.causal=true", "data.frames=9", "run.threads=1"});
+  at::manual_seed(0);
+  RolloutEngine engine(c, "", at::kCPU, /*untrained=*/true);
+  {
+    at::NoGradGuard no_grad;
+    engine.dit()->head->head->weight.normal_(0, 0.1);  // an untrained head outputs zeros
+  }
+  const at::Tensor first = at::rand({3, 32, 32}) * 2 - 1;
+  SamplerOptions s;
+  s.sampler = "euler";
+  s.steps = 2;
+  s.cfg = 1;
+  s.window = 2;
+  s.context_noise = 0.1;
+  FrameStream stream(engine, first, "The user runs `ls`.", s, 7);
+  std::vector<at::Tensor> frames = {stream.next()};
+  EXPECT_TRUE(at::equal(frames[0], first.unsqueeze(1))) << "the given frame comes first";
+  std::vector<int64_t> bytes;
+  for (int i = 0; i < 10; ++i) {
+    frames.push_back(stream.next());
+    EXPECT_EQ(frames.back().size(1), 4) << "a latent frame of the tiny VAE decodes to 4 frames";
+    bytes.push_back(stream.cache().bytes());
+    EXPECT_EQ(stream.cache().frames, 2);
+  }
+  EXPECT_EQ(stream.latent_frames(), 11);
+  EXPECT_EQ(bytes.front(), bytes.back()) << "the key/value cache stays at its window";
+  const at::Tensor streamed = at::cat(frames, 1);
+  EXPECT_TRUE(at::isfinite(streamed).all().item<bool>());
+  EXPECT_GT((streamed.narrow(1, 1, 40) - first.unsqueeze(1)).abs().mean().item<double>(), 1e-3);
+
+  // generate() of a causal model is the same stream, cut to the frames asked for.
+  RolloutRequest r;
+  r.first_frame = first;
+  r.caption = "The user runs `ls`.";
+  r.frames = 39;
+  r.seed = 7;
+  const at::Tensor video = engine.generate(r, s);
+  ASSERT_EQ(video.size(1), 39);
+  EXPECT_TRUE(at::allclose(video, streamed.narrow(1, 0, 39), 1e-5, 1e-5));
+
+  s.cfg = 3;
+  EXPECT_THROW(FrameStream(engine, first, "x", s, 7), Error);
 }
 
 }  // namespace

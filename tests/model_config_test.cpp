@@ -41,6 +41,17 @@ TEST(ModelConfig, ScreenSkipNeedsX0Prediction) {
   EXPECT_NO_THROW(config::load<Config>(test::source_path("configs/tiny.yaml"), x0));
 }
 
+TEST(ModelConfig, PerFrameNoiseNeedsACausalModel) {
+  try {
+    config::load<Config>(test::source_path("configs/tiny.yaml"), {"model.flow.frame_noise=per_frame"});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("model.flow.frame_noise"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(config::load<Config>(test::source_path("configs/tiny.yaml"),
+                                       {"model.flow.frame_noise=per_frame", "model.dit.causal=true"}));
+}
+
 TEST(ModelConfig, WanShapesHaveWansParameterCounts) {
   // Wan2.1's own module definitions give these totals (tests/data/wan21_dit_*_tensors.txt).
   const std::pair<const char*, double> cases[] = {{"configs/wan-1.3b.yaml", 1418996800.0},

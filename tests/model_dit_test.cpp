@@ -294,7 +294,7 @@ TEST(Dit, ScreenSkipAddsTheGatedGivenLatent) {
   EXPECT_TRUE(at::all(run(dit, b) == 0).item<bool>()) << "the gate starts at zero: the plain model";
   {
     at::NoGradGuard no_grad;
-    dit->i2v_skip.copy_(at::linspace(0, 1.5, o.out_dim));
+    dit->i2v_skip.copy_(at::linspace(0, 1.5, o.out_dim) / DitImpl::kScreenGateScale);
   }
   const at::Tensor given = b.y.narrow(1, 4, o.out_dim);  // after the 4 mask channels
   const at::Tensor expected = at::linspace(0, 1.5, o.out_dim).view({1, -1, 1, 1, 1}) * given;
@@ -343,6 +343,90 @@ TEST(Dit, BlockCausalSelfAttentionMask) {
   const at::Tensor out2 = run(dit, later, extra);
   EXPECT_LT(max_rel_err(out2.narrow(2, 0, 2), out.narrow(2, 0, 2)), 1e-5);
   EXPECT_GT(max_rel_err(out2.narrow(2, 2, 1), out.narrow(2, 2, 1)), 1e-3);
+}
+
+// Causal mode (model.dit.causal): a tiny i2v model without CLIP tokens, as rollouts run it.
+DitOptions causal_options() {
+  DitOptions o = DitOptions::tiny("i2v");
+  o.image_context = false;
+  o.causal = true;
+  return o;
+}
+
+TEST(Dit, CausalModelHidesTheFutureAndTakesATimestepPerFrame) {
+  at::manual_seed(9);
+  const DitOptions o = causal_options();
+  Dit dit(o);
+  randomize_head(dit);
+  Batch b = tiny_batch(o, 1);
+  b.clip = at::Tensor();
+  const at::Tensor per_frame = at::tensor({0.0f, 300.0f, 900.0f}).unsqueeze(0);
+  const at::Tensor out = dit->forward(b.x, per_frame, b.context, {}, b.y);
+  // Changing the last frame (its latent or its timestep) leaves the earlier frames' outputs alone.
+  Batch later = b;
+  later.x = b.x.clone();
+  later.x.narrow(2, 2, 1).normal_();
+  const at::Tensor changed = dit->forward(later.x, per_frame, b.context, {}, b.y);
+  EXPECT_LT(max_rel_err(changed.narrow(2, 0, 2), out.narrow(2, 0, 2)), 1e-5);
+  EXPECT_GT(max_rel_err(changed.narrow(2, 2, 1), out.narrow(2, 2, 1)), 1e-3);
+  const at::Tensor retimed = dit->forward(b.x, at::tensor({0.0f, 300.0f, 100.0f}).unsqueeze(0), b.context, {}, b.y);
+  EXPECT_LT(max_rel_err(retimed.narrow(2, 0, 2), out.narrow(2, 0, 2)), 1e-5);
+  EXPECT_GT(max_rel_err(retimed.narrow(2, 2, 1), out.narrow(2, 2, 1)), 1e-3);
+  // The same timestep for every frame is the [B] form.
+  const at::Tensor same = dit->forward(b.x, at::full({1, 3}, 420.0f), b.context, {}, b.y);
+  EXPECT_LT(max_rel_err(same, dit->forward(b.x, at::full({1}, 420.0f), b.context, {}, b.y)), 1e-5);
+  EXPECT_THROW(dit->forward(b.x, at::zeros({1, 2}), b.context, {}, b.y), Error);  // 2 timesteps, 3 frames
+}
+
+TEST(Dit, CachedFramesEqualTheFullCausalPass) {
+  at::manual_seed(10);
+  const DitOptions o = causal_options();
+  Dit dit(o);
+  randomize_head(dit);
+  dit->eval();
+  at::NoGradGuard no_grad;
+  const at::Tensor x = at::randn({1, o.out_dim, 4, 4, 4}), y = at::randn({1, o.in_dim - o.out_dim, 4, 4, 4});
+  const at::Tensor context = at::randn({1, 5, o.text_dim});
+  // Three context frames at timestep 50 (lightly noised), the fourth being denoised at 700.
+  const at::Tensor full = dit->forward(x, at::tensor({50.0f, 50.0f, 50.0f, 700.0f}).unsqueeze(0), context, {}, y);
+  DitKvCache cache;
+  for (int64_t f = 0; f < 3; ++f) {
+    const at::Tensor out = dit->forward_cached(x.narrow(2, f, 1), at::full({1}, 50.0f), context, y.narrow(2, f, 1),
+                                               cache, /*commit=*/true);
+    EXPECT_LT(max_rel_err(out, full.narrow(2, f, 1)), 1e-4) << "frame " << f;
+  }
+  EXPECT_EQ(cache.frames, 3);
+  EXPECT_EQ(cache.k.size(), static_cast<size_t>(o.num_layers));
+  for (int repeat = 0; repeat < 2; ++repeat) {  // a query without commit leaves the cache as it was
+    const at::Tensor last =
+        dit->forward_cached(x.narrow(2, 3, 1), at::full({1}, 700.0f), context, y.narrow(2, 3, 1), cache, false);
+    EXPECT_LT(max_rel_err(last, full.narrow(2, 3, 1)), 1e-4);
+  }
+  EXPECT_EQ(cache.frames, 3);
+  Dit bidirectional(DitOptions::tiny("i2v"));
+  DitKvCache other;
+  EXPECT_THROW(bidirectional->forward_cached(x.narrow(2, 0, 1), at::zeros({1}), context, y.narrow(2, 0, 1), other, true),
+               Error);
+}
+
+TEST(DitKvCache, TheWindowBoundsMemory) {
+  at::manual_seed(11);
+  const DitOptions o = causal_options();
+  Dit dit(o);
+  dit->eval();
+  at::NoGradGuard no_grad;
+  const at::Tensor context = at::randn({1, 5, o.text_dim});
+  DitKvCache cache(2);
+  std::vector<int64_t> bytes;
+  for (int f = 0; f < 12; ++f) {
+    dit->forward_cached(at::randn({1, o.out_dim, 1, 4, 4}), at::zeros({1}), context,
+                        at::randn({1, o.in_dim - o.out_dim, 1, 4, 4}), cache, true);
+    bytes.push_back(cache.bytes());
+    EXPECT_EQ(cache.frames, std::min(f + 1, 2));
+  }
+  EXPECT_EQ(bytes[1], 2 * bytes[0]);
+  EXPECT_EQ(bytes.back(), bytes[1]);  // flat after the window fills
+  EXPECT_EQ(cache.k[0].size(1), 2 * 4);  // 2 frames of 2 x 2 tokens
 }
 
 std::map<std::string, at::Tensor> grads_of(Dit& dit) {
@@ -565,8 +649,8 @@ TEST(DitOptionsTest, FactoriesAndConfigKeys) {
   EXPECT_EQ(DitOptions::wan_14b("i2v").in_dim, 36);
   EXPECT_EQ(DitOptions::wan_14b("i2v").head_dim(), 128);
   const auto keys = config::list_keys<DitOptions>();
-  EXPECT_EQ(keys.size(), 21u);
-  for (const char* k : {"dim", "num_layers", "image_context", "weights", "i2v_fill"})
+  EXPECT_EQ(keys.size(), 23u);
+  for (const char* k : {"dim", "num_layers", "image_context", "weights", "i2v_fill", "i2v_skip", "causal"})
     EXPECT_NE(std::find_if(keys.begin(), keys.end(),
                            [&](const auto& e) { return e.path == k; }),
               keys.end())

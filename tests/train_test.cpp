@@ -272,6 +272,49 @@ TEST(Trainer, DitStageTrainsOnTheConfiguredPredictionTarget) {
   }
 }
 
+// Diffusion forcing: a causal DiT with a noise level per latent frame learns the square too.
+TEST(Trainer, CausalDitLearnsWithPerFrameNoise) {
+  test::TempDir dir;
+  write_square_shards(dir.file("d"), 16);
+  auto sets = with(tiny_overrides(dir.file("d"), "dit"), {"train.steps=40", "train.dit.first_frame=slice",
+                                                          "model.dit.causal=true", "model.flow.frame_noise=per_frame"});
+  Config c = config::load<Config>(test::source_path("configs/tiny.yaml"), sets);
+  TrainerOptions o;
+  o.run_dir = dir.file("run");
+  const TrainSummary s = Trainer(c, o).run();
+  EXPECT_LT(s.last_loss, 0.7 * s.first_loss) << s.first_loss << " -> " << s.last_loss;
+}
+
+// Few-step distillation: a one-step student learns to land where the teacher's 4-step sampler
+// lands from the same noise.
+TEST(Trainer, OneStepStudentLearnsTheTeachersSamples) {
+  test::TempDir dir;
+  write_square_shards(dir.file("d"), 8);
+  const std::string cfg = test::source_path("configs/tiny.yaml");
+  Config teacher = config::load<Config>(
+      cfg, with(tiny_overrides(dir.file("d"), "dit"), {"train.steps=30", "train.dit.first_frame=slice"}));
+  TrainerOptions o;
+  o.run_dir = dir.file("teacher");
+  Trainer(teacher, o).run();
+  Config student = config::load<Config>(
+      cfg, with(tiny_overrides(dir.file("d"), "dit"),
+                {"train.steps=30", "train.dit.first_frame=slice", "model.dit.weights=" + dir.file("teacher"),
+                 "train.dit.teacher=" + dir.file("teacher"), "train.dit.teacher_steps=4", "model.flow.text_dropout=0",
+                 "model.flow.image_dropout=0"}));
+  o.run_dir = dir.file("student");
+  const TrainSummary s = Trainer(student, o).run();
+  EXPECT_LT(s.last_loss, 0.7 * s.first_loss) << s.first_loss << " -> " << s.last_loss;
+
+  student.train.dit.teacher = dir.file("missing");
+  o.run_dir = dir.file("student2");
+  try {
+    Trainer(student, o).run();
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(dir.file("missing")), std::string::npos) << e.what();
+  }
+}
+
 TEST(Trainer, KilledRunResumesBitExact) {
   test::TempDir dir;
   write_square_shards(dir.file("d"), 8);

@@ -61,6 +61,7 @@ void add_bench_command(CLI::App& app, Commands& commands) {
 
   add_bench_train_command(*cmd, commands);
   add_bench_rollout_command(*cmd, commands);
+  add_bench_stream_command(*cmd, commands);
 
 #ifdef NC_WITH_TERM
   struct RenderArgs {

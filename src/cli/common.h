@@ -54,6 +54,7 @@ void add_bench_tapes_command(CLI::App& bench, Commands& commands);  // in cmd_da
 void add_bench_dit_command(CLI::App& bench, Commands& commands);    // in cmd_bench_dit.cpp
 void add_bench_train_command(CLI::App& bench, Commands& commands);
 void add_bench_rollout_command(CLI::App& bench, Commands& commands);
+void add_bench_stream_command(CLI::App& bench, Commands& commands);
 void add_data_gui_command(CLI::App& data, Commands& commands);  // NC_WITH_VIDEO only
 void add_data_synth_command(CLI::App& data, Commands& commands);  // synth-actions
 // A checkpoint's `rollout` section with the sampler flags of nc rollout / nc play on top

@@ -55,12 +55,14 @@ std::vector<std::pair<int, int>> segment(const Trace& t, const ClipOptions& o) {
   return out;
 }
 
-std::vector<int> fixed_length(int begin, int end, int count) {
+std::vector<int> fixed_length(int begin, int end, int count, int stride) {
   const int len = end - begin;
   if (len <= 0 || count <= 0) throw Error("empty frame range", "clips");
   std::vector<int> idx(count);
   for (int i = 0; i < count; ++i) {
-    if (len >= count)
+    if (stride > 0)
+      idx[i] = begin + std::min(i * stride, len - 1);
+    else if (len >= count)
       idx[i] = begin + (count == 1 ? 0 : static_cast<int>(std::lround(double(i) * (len - 1) / (count - 1))));
     else
       idx[i] = begin + std::min(i, len - 1);
@@ -135,7 +137,7 @@ std::vector<ClipPlan> plan_whole(const Trace& t, const ClipOptions& o, PlanRepor
   ClipPlan plan;
   plan.begin = shown.front();
   plan.end = shown.back() + 1;
-  for (int i : fixed_length(0, static_cast<int>(shown.size()), o.frames)) plan.frames.push_back(shown[i]);
+  for (int i : fixed_length(0, static_cast<int>(shown.size()), o.frames, o.stride)) plan.frames.push_back(shown[i]);
   if (o.drop_frozen && is_frozen(t, plan.begin, plan.end)) {
     ++r.dropped_frozen;
     return {};
@@ -170,7 +172,7 @@ std::vector<ClipPlan> plan_clips(const Trace& t, const ClipOptions& o, PlanRepor
       ++r.dropped_sensitive;
       continue;
     }
-    plans.push_back({begin, end, fixed_length(begin, end, o.frames)});
+    plans.push_back({begin, end, fixed_length(begin, end, o.frames, o.stride)});
     ++r.clips;
   }
   return plans;

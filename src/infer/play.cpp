@@ -89,6 +89,25 @@ PlaySession::PlaySession(RolloutEngine& engine, at::Tensor first_frame, SamplerO
 
 double PlaySession::step(const std::string& caption, const std::function<void(const Image&)>& on_frame) {
   const auto t0 = std::chrono::steady_clock::now();
+  if (engine_.config().model.dit.causal) {  // streaming: each frame is shown as soon as it is decoded
+    if (!stream_) {
+      stream_ = std::make_unique<FrameStream>(engine_, first_, caption, sampler_, seed_);
+      stream_->next();  // the given frame, already shown
+    } else {
+      stream_->set_caption(caption);
+    }
+    int64_t shown = 0;
+    while (shown < engine_.chunk_frames() - 1) {
+      for (const Image& f : data::to_images(stream_->next())) {
+        last_image_ = f;
+        ++frames_shown_;
+        ++shown;
+        on_frame(f);
+      }
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return seconds > 0 ? static_cast<double>(shown) / seconds : 0;
+  }
   const at::Tensor video = engine_.generate_chunk(first_, caption, engine_.chunk_frames(), seed_ + 7919 * chunk_++, sampler_);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const int64_t t = video.size(1);

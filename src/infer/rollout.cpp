@@ -10,6 +10,7 @@
 #include <c10/core/GradMode.h>
 
 #include "nc/core/error.h"
+#include "nc/infer/frame_stream.h"
 #include "nc/model/build.h"
 #include "nc/model/cursor_supervision.h"
 #include "nc/model/flow_matching.h"
@@ -96,6 +97,16 @@ at::Tensor RolloutEngine::generate(const RolloutRequest& r, const SamplerOptions
   check(r.frames >= 1, "a rollout needs at least one frame", "--frames");
   check(r.first_frame.dim() == 3 && r.first_frame.size(0) == 3, "the first frame must be [3, H, W]", "rollout");
   std::vector<at::Tensor> parts;
+  if (config_.model.dit.causal) {  // frame by frame, any length, memory bounded by the window
+    FrameStream stream(*this, r.first_frame, r.caption, sampler, r.seed);
+    for (int64_t produced = 0; produced < r.frames;) {
+      const at::Tensor frames = stream.next();
+      const int64_t take = std::min<int64_t>(frames.size(1), r.frames - produced);
+      parts.push_back(frames.narrow(1, 0, take));
+      produced += take;
+    }
+    return at::cat(parts, 1);
+  }
   at::Tensor first = r.first_frame;
   int produced = 1;
   uint64_t chunk = 0;

@@ -1,5 +1,8 @@
 #include "nc/model/attention.h"
 
+#include <ATen/ops/arange.h>
+#include <ATen/ops/cat.h>
+
 #include "nc/core/torch_compat.h"
 
 namespace nc::model {
@@ -48,6 +51,31 @@ at::Tensor WanSelfAttentionImpl::forward(const at::Tensor& x, const RopeTables& 
                                            kk.to(vv.scalar_type()).transpose(1, 2),
                                            split_heads(vv, num_heads_), mask);
   return o->forward(merge_heads(out));
+}
+
+at::Tensor WanSelfAttentionImpl::forward_with_past(const at::Tensor& x, const RopeTables& rope,
+                                                   const at::Tensor& past_k, const at::Tensor& past_v,
+                                                   at::Tensor* new_k, at::Tensor* new_v) {
+  TORCH_CHECK(x.dim() == 3 && x.size(2) == dim_, "WanSelfAttention: x must be [B, L, ", dim_, "], got ", x.sizes());
+  const int64_t b = x.size(0), l = x.size(1), d = dim_ / num_heads_;
+  const int64_t past = past_k.defined() ? past_k.size(1) : 0;
+  TORCH_CHECK(rope.tokens() == past + l, "WanSelfAttention: RoPE for ", rope.tokens(), " tokens, expected ", past,
+              " cached + ", l, " new");
+  *new_v = v->forward(x).view({b, l, num_heads_, d});
+  *new_k = maybe_norm(norm_k, k->forward(x)).view({b, l, num_heads_, d});
+  const RopeTables own{rope.cos.narrow(0, past, l), rope.sin.narrow(0, past, l)};
+  const at::Tensor qq = apply_rope(maybe_norm(norm_q, q->forward(x)).view({b, l, num_heads_, d}), own);
+  const at::Tensor kk = apply_rope(past > 0 ? at::cat({past_k, *new_k}, 1) : *new_k, rope);
+  const at::Tensor vv = past > 0 ? at::cat({past_v, *new_v}, 1) : *new_v;
+  const auto dtype = vv.scalar_type();
+  const at::Tensor out =
+      compat::attention(qq.to(dtype).transpose(1, 2), kk.to(dtype).transpose(1, 2), vv.transpose(1, 2), {});
+  return o->forward(merge_heads(out));
+}
+
+at::Tensor block_causal_mask(int64_t frames, int64_t tokens_per_frame) {
+  const at::Tensor frame = at::arange(frames * tokens_per_frame, at::kLong).div(tokens_per_frame, "floor");
+  return frame.unsqueeze(1) >= frame.unsqueeze(0);
 }
 
 WanCrossAttentionImpl::WanCrossAttentionImpl(int64_t dim, int64_t num_heads, bool image_context,

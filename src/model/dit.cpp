@@ -41,6 +41,17 @@ void init_modulation(at::Tensor& m, int64_t dim) {
   init_normal(m, 1.0 / std::sqrt(static_cast<double>(dim)));
 }
 
+// Wan's adaLN terms `param + e0` (float32), each broadcastable to the stream [B, L, dim]:
+// e0 [B, n, dim] gives n x [B, 1, dim]; per latent frame, e0 [B, F, n, dim] gives n x [B, L, dim]
+// with every token of a frame taking its frame's terms.
+std::vector<at::Tensor> modulation_terms(const at::Tensor& param, const at::Tensor& e0, int64_t tokens_per_frame) {
+  const at::Tensor m = param.to(at::kFloat) + e0.to(at::kFloat);
+  if (m.dim() == 3) return m.chunk(m.size(1), 1);
+  TORCH_CHECK(m.dim() == 4 && tokens_per_frame > 0, "modulation: per-frame terms need the tokens per frame");
+  const int64_t b = m.size(0), f = m.size(1), n = m.size(2), dim = m.size(3);
+  return m.unsqueeze(2).expand({b, f, tokens_per_frame, n, dim}).reshape({b, f * tokens_per_frame, n, dim}).unbind(2);
+}
+
 }  // namespace
 
 at::Tensor sinusoidal_embedding(const at::Tensor& position, int64_t dim) {
@@ -122,14 +133,17 @@ DitBlockImpl::DitBlockImpl(const DitOptions& o, const at::TensorOptions& to, con
 at::Tensor DitBlockImpl::forward(const at::Tensor& x, const at::Tensor& e0,
                                  const DitBlockContext& ctx) {
   // Wan does the modulation arithmetic in float32 whatever the autocast dtype.
-  const auto mod = (modulation.to(at::kFloat) + e0.to(at::kFloat)).chunk(6, 1);  // 6 x [B, 1, dim]
+  const auto mod = modulation_terms(modulation, e0, ctx.tokens_per_frame);  // 6 x [B, 1 or L, dim]
   const at::Tensor xf = x.to(at::kFloat);
   const at::Tensor normed1 = norm1->forward(xf) * (1 + mod[1]) + mod[0];
-  const at::Tensor y1 =
-      ctx.action_rows_mask.defined()
-          ? contextual_self_attention(*self_attn, normed1, ctx.rope, ctx.self_attn_mask, ctx.action_mask,
-                                      ctx.action_rows_mask, context_gate)
-          : self_attn->forward(normed1, ctx.rope, ctx.self_attn_mask);
+  at::Tensor y1;
+  if (ctx.past_k)
+    y1 = self_attn->forward_with_past(normed1, ctx.rope, *ctx.past_k, *ctx.past_v, ctx.new_k, ctx.new_v);
+  else if (ctx.action_rows_mask.defined())
+    y1 = contextual_self_attention(*self_attn, normed1, ctx.rope, ctx.self_attn_mask, ctx.action_mask,
+                                   ctx.action_rows_mask, context_gate);
+  else
+    y1 = self_attn->forward(normed1, ctx.rope, ctx.self_attn_mask);
   at::Tensor h = xf + y1.to(at::kFloat) * mod[2];
   const at::Tensor normed3 = norm3 ? norm3->forward(h) : h;
   h = h + cross_attn->forward(normed3, ctx.context, ctx.context_mask, ctx.image).to(at::kFloat);
@@ -151,9 +165,9 @@ DitHeadImpl::DitHeadImpl(int64_t dim, int64_t out_features, double eps,
   init_modulation(modulation, dim);
 }
 
-at::Tensor DitHeadImpl::forward(const at::Tensor& x, const at::Tensor& e) {
+at::Tensor DitHeadImpl::forward(const at::Tensor& x, const at::Tensor& e, int64_t tokens_per_frame) {
   compat::NoAutocastGuard float32;  // Wan runs the head in float32
-  const auto mod = (modulation.to(at::kFloat) + e.to(at::kFloat).unsqueeze(1)).chunk(2, 1);
+  const auto mod = modulation_terms(modulation, e.unsqueeze(-2), tokens_per_frame);
   return head->forward(norm->forward(x.to(at::kFloat)) * (1 + mod[1]) + mod[0]);
 }
 
@@ -180,6 +194,9 @@ DitImpl::DitImpl(DitOptions options, const at::TensorOptions& to, ActionOptions 
   const ActionOptions& a = action_;
   check(!a.enabled() || o.patch_size[0] == 1,
         "action injection needs model.dit.patch_size[0] = 1 (one token frame per latent step)",
+        "model.action.injection");
+  check(!o.causal || a.injection != "contextual",
+        "contextual injection builds its own attention mask: it does not combine with model.dit.causal",
         "model.action.injection");
   for (int i = 0; i < o.num_layers; ++i) {
     const std::string mode =
@@ -278,11 +295,13 @@ at::Tensor DitImpl::unpatchify(const at::Tensor& tokens, const RopeGrid& grid) c
 
 std::pair<at::Tensor, at::Tensor> DitImpl::embed_time(const at::Tensor& t) {
   compat::NoAutocastGuard float32;  // Wan: time embedding and projection in float32
-  const at::Tensor sinusoid = sinusoidal_embedding(t, options_.freq_dim);
-  const at::Tensor e =
-      time_embedding_2->forward(at::silu(time_embedding_0->forward(sinusoid))).to(at::kFloat);
-  const at::Tensor e0 =
-      time_projection_1->forward(at::silu(e)).to(at::kFloat).unflatten(1, {6, options_.dim});
+  const at::Tensor sinusoid = sinusoidal_embedding(t.reshape({-1}), options_.freq_dim);
+  at::Tensor e = time_embedding_2->forward(at::silu(time_embedding_0->forward(sinusoid))).to(at::kFloat);
+  at::Tensor e0 = time_projection_1->forward(at::silu(e)).to(at::kFloat).unflatten(1, {6, options_.dim});
+  if (t.dim() == 2) {  // a timestep per latent frame
+    e = e.unflatten(0, {t.size(0), t.size(1)});
+    e0 = e0.unflatten(0, {t.size(0), t.size(1)});
+  }
   return {e, e0};
 }
 
@@ -326,7 +345,7 @@ at::Tensor DitImpl::run_block(size_t index, const at::Tensor& x, const at::Tenso
   if (has_actions) inputs.push_back(ctx.action_tokens);
   CheckpointFn fn = [block, rope = ctx.rope, context_mask = ctx.context_mask,
                      self_mask = ctx.self_attn_mask, action_mask = ctx.action_mask,
-                     action_rows_mask = ctx.action_rows_mask, has_image,
+                     action_rows_mask = ctx.action_rows_mask, tokens_per_frame = ctx.tokens_per_frame, has_image,
                      has_actions](const std::vector<at::Tensor>& in) mutable {
     DitBlockContext c;
     c.rope = rope;
@@ -337,6 +356,7 @@ at::Tensor DitImpl::run_block(size_t index, const at::Tensor& x, const at::Tenso
     c.action_tokens = has_actions ? in.back() : at::Tensor();
     c.action_mask = action_mask;
     c.action_rows_mask = action_rows_mask;
+    c.tokens_per_frame = tokens_per_frame;
     return block->forward(in[0], in[1], c);
   };
   return grad_checkpoint(std::move(fn), inputs, block->parameters());
@@ -348,26 +368,15 @@ at::Tensor DitImpl::forward(const at::Tensor& x, const at::Tensor& t, const at::
   const DitOptions& o = options_;
   check(x.dim() == 5, "x must be [B, C, F, H, W], got " + shape_str(x), "Dit::forward");
   const int64_t b = x.size(0);
-  at::Tensor input = x;
-  if (o.is_i2v()) {
-    check(y.defined(), "an i2v model needs y (mask + first-frame latent)", "Dit::forward");
-    check(clip_fea.defined() == o.has_image_tokens(),
-          o.has_image_tokens() ? "this i2v model needs clip_fea (model.dit.image_context is true)"
-                               : "this i2v model takes no clip_fea (model.dit.image_context is false)",
-          "Dit::forward");
-    check(y.dim() == 5 && y.size(0) == b && y.size(2) == x.size(2) && y.size(3) == x.size(3) &&
-              y.size(4) == x.size(4),
-          "y must be [B, C_y, F, H, W] like x " + shape_str(x) + ", got " + shape_str(y),
-          "Dit::forward");
-    check(!clip_fea.defined() || (clip_fea.dim() == 3 && clip_fea.size(0) == b && clip_fea.size(2) == o.clip_dim),
-          "clip_fea must be [B, N, " + std::to_string(o.clip_dim) + "], got " +
-              shape_str(clip_fea),
-          "Dit::forward");
-    input = at::cat({x, y.to(x.scalar_type())}, 1);
-  } else {
-    check(!y.defined() && !clip_fea.defined(),
-          "a t2v model takes no y or clip_fea (model.dit.model_type is t2v)", "Dit::forward");
-  }
+  check(o.is_i2v() || !clip_fea.defined(), "a t2v model takes no clip_fea (model.dit.model_type is t2v)",
+        "Dit::forward");
+  check(!o.is_i2v() || clip_fea.defined() == o.has_image_tokens(),
+        o.has_image_tokens() ? "this i2v model needs clip_fea (model.dit.image_context is true)"
+                             : "this i2v model takes no clip_fea (model.dit.image_context is false)",
+        "Dit::forward");
+  check(!clip_fea.defined() || (clip_fea.dim() == 3 && clip_fea.size(0) == b && clip_fea.size(2) == o.clip_dim),
+        "clip_fea must be [B, N, " + std::to_string(o.clip_dim) + "], got " + shape_str(clip_fea), "Dit::forward");
+  at::Tensor input = join_input(x, y);
   // PAPER.md §2.3: the shared encoder gives one action feature per latent step.
   at::Tensor actions;  // [B, T, D]
   if (action_.enabled()) {
@@ -391,8 +400,13 @@ at::Tensor DitImpl::forward(const at::Tensor& x, const at::Tensor& t, const at::
     check(input.size(2 + a) % o.patch_size[a] == 0,
           "latent size " + shape_str(input) + " is not divisible by the patch size",
           "Dit::forward");
-  check(t.dim() == 1 && t.size(0) == b,
-        "t must be [B] = [" + std::to_string(b) + "], got " + shape_str(t), "Dit::forward");
+  const int64_t latent_steps = x.size(2) / o.patch_size[0];
+  check((t.dim() == 1 && t.size(0) == b) || (t.dim() == 2 && t.size(0) == b && t.size(1) == latent_steps),
+        "t must be [B] = [" + std::to_string(b) + "] or per latent frame [B, F] = [" + std::to_string(b) + ", " +
+            std::to_string(latent_steps) + "], got " + shape_str(t),
+        "Dit::forward");
+  check(t.dim() == 1 || !(actions.defined() && action_.injection == "contextual"),
+        "per-frame timesteps do not combine with contextual action injection", "Dit::forward");
   check(context.dim() == 3 && context.size(0) == b,
         "context must be [B, Lt, text_dim] with B = " + std::to_string(b) + ", got " +
             shape_str(context),
@@ -411,6 +425,11 @@ at::Tensor DitImpl::forward(const at::Tensor& x, const at::Tensor& t, const at::
   ctx.rope = rope_.tables(grid, h.device());
 
   const int64_t video_tokens = h.size(1), tokens_per_frame = grid.height * grid.width;
+  ctx.tokens_per_frame = tokens_per_frame;
+  if (o.causal) {
+    check(!extra.self_attn_mask.defined(), "a causal model builds its own attention mask", "Dit::forward");
+    ctx.self_attn_mask = block_causal_mask(grid.frames, tokens_per_frame).to(h.device());
+  }
   at::Tensor window;  // [frames, T] latent step i sees actions [i - step_lag, i]
   if (actions.defined() && !action_external) {
     window = action_window(grid.frames, actions.size(1), action_.step_lag).to(h.device());
@@ -441,13 +460,72 @@ at::Tensor DitImpl::forward(const at::Tensor& x, const at::Tensor& t, const at::
     extra.features->grid_height = grid.height;
     extra.features->grid_width = grid.width;
   }
-  at::Tensor out = unpatchify(head->forward(h, e), grid).to(at::kFloat);
-  if (i2v_skip.defined()) {  // y is [mask, first-frame latent, cursor reference?]
-    const int64_t reference = action_.cursor.reference ? o.out_dim + 1 : 0;
-    const at::Tensor given = y.narrow(1, y.size(1) - reference - o.out_dim, o.out_dim).to(at::kFloat);
-    out = out + i2v_skip.to(at::kFloat).view({1, -1, 1, 1, 1}) * given;
+  return add_screen_skip(unpatchify(head->forward(h, e, tokens_per_frame), grid).to(at::kFloat), y);
+}
+
+at::Tensor DitImpl::join_input(const at::Tensor& x, const at::Tensor& y) const {
+  const DitOptions& o = options_;
+  at::Tensor input = x;
+  if (o.is_i2v()) {
+    check(y.defined(), "an i2v model needs y (mask + first-frame latent)", "Dit::forward");
+    check(y.dim() == 5 && y.size(0) == x.size(0) && y.size(2) == x.size(2) && y.size(3) == x.size(3) &&
+              y.size(4) == x.size(4),
+          "y must be [B, C_y, F, H, W] like x " + shape_str(x) + ", got " + shape_str(y), "Dit::forward");
+    input = at::cat({x, y.to(x.scalar_type())}, 1);
+  } else {
+    check(!y.defined(), "a t2v model takes no y or clip_fea (model.dit.model_type is t2v)", "Dit::forward");
   }
-  return out;
+  return input;
+}
+
+at::Tensor DitImpl::add_screen_skip(const at::Tensor& out, const at::Tensor& y) const {
+  if (!i2v_skip.defined()) return out;
+  // y is [mask, first-frame latent, cursor reference (tags + latent)?]
+  const int64_t reference = action_.cursor.reference ? options_.out_dim + 1 : 0;
+  const at::Tensor given = y.narrow(1, y.size(1) - reference - options_.out_dim, options_.out_dim).to(at::kFloat);
+  return out + kScreenGateScale * i2v_skip.to(at::kFloat).view({1, -1, 1, 1, 1}) * given;
+}
+
+at::Tensor DitImpl::forward_cached(const at::Tensor& x, const at::Tensor& t, const at::Tensor& context,
+                                   const at::Tensor& y, DitKvCache& cache, bool commit) {
+  const DitOptions& o = options_;
+  check(o.causal, "frame-by-frame generation needs a causal model", "model.dit.causal", "set it to true and train");
+  check(!action_.enabled() && !action_.cursor.any(), "frame-by-frame generation with actions is not supported yet",
+        "model.action");
+  check(!o.has_image_tokens(), "frame-by-frame generation takes no CLIP image tokens", "model.dit.image_context");
+  check(x.dim() == 5 && x.size(2) == 1, "x must be one latent frame [B, C, 1, H, W], got " + shape_str(x),
+        "Dit::forward_cached");
+  check(t.dim() == 1 && t.size(0) == x.size(0), "t must be [B], got " + shape_str(t), "Dit::forward_cached");
+  const at::Tensor input = join_input(x, y);
+  check(input.size(1) == o.in_dim,
+        "input channels (x + y) are " + std::to_string(input.size(1)) + ", the model has in_dim " +
+            std::to_string(o.in_dim),
+        "Dit::forward_cached");
+  RopeGrid grid;
+  at::Tensor h = patchify(input, grid);
+  const int64_t tokens_per_frame = grid.height * grid.width;
+  check(cache.frames == 0 || cache.tokens_per_frame == tokens_per_frame,
+        "the cache holds frames of " + std::to_string(cache.tokens_per_frame) + " tokens, this one has " +
+            std::to_string(tokens_per_frame),
+        "Dit::forward_cached");
+  RopeGrid span = grid;  // the cached frames, then this one, from position 0
+  span.frames = cache.frames + 1;
+
+  const auto [e, e0] = embed_time(t);
+  DitBlockContext ctx;
+  ctx.context = embed_text(context);
+  ctx.rope = rope_.tables(span, h.device());
+  std::vector<at::Tensor> new_k(blocks.size()), new_v(blocks.size());
+  const at::Tensor none;
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    ctx.past_k = cache.frames > 0 ? &cache.k[i] : &none;
+    ctx.past_v = cache.frames > 0 ? &cache.v[i] : &none;
+    ctx.new_k = &new_k[i];
+    ctx.new_v = &new_v[i];
+    h = blocks[i]->forward(h, e0, ctx);
+  }
+  if (commit) cache.push(new_k, new_v);
+  return add_screen_skip(unpatchify(head->forward(h, e), grid).to(at::kFloat), y);
 }
 
 }  // namespace nc::model

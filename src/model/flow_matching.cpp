@@ -51,6 +51,12 @@ at::Tensor sigmas_from_draws(const FlowMatchingOptions& o, const at::Tensor& uni
 
 at::Tensor expand_sigma(const at::Tensor& sigma, const at::Tensor& like) {
   if (sigma.dim() == 0) return sigma;
+  if (sigma.dim() == 2) {
+    TORCH_CHECK(like.dim() == 5 && sigma.size(0) == like.size(0) && sigma.size(1) == like.size(2),
+                "a per-frame sigma must be [B, F] = [", like.size(0), ", ", like.dim() == 5 ? like.size(2) : -1,
+                "], got ", sigma.sizes());
+    return sigma.view({sigma.size(0), 1, sigma.size(1), 1, 1});
+  }
   TORCH_CHECK(sigma.dim() == 1 && sigma.size(0) == like.size(0), "sigma must be [B] = [",
               like.size(0), "] or a scalar, got ", sigma.sizes());
   std::vector<int64_t> shape(like.dim(), 1);

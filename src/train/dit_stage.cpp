@@ -3,20 +3,26 @@
 // condition dropout for classifier-free guidance; optionally the actions, the temporal
 // contrastive loss and cursor supervision (model.action, docs/ACTIONS.md). The VAE and (unless
 // trainable) the text encoder are frozen.
+#include <cmath>
 #include <map>
 
 #include <ATen/ops/cat.h>
+#include <ATen/ops/erf.h>
+#include <ATen/ops/full.h>
+#include <ATen/ops/ones.h>
 #include <ATen/ops/stack.h>
 #include <ATen/ops/tensor.h>
 #include <c10/core/GradMode.h>
 
 #include "nc/core/error.h"
 #include "nc/core/log.h"
+#include "nc/infer/sampler.h"
 #include "nc/model/action_contrastive.h"
 #include "nc/model/build.h"
 #include "nc/model/cursor_supervision.h"
 #include "nc/model/flow_matching.h"
 #include "nc/model/i2v.h"
+#include "nc/model/weights.h"
 #include "nc/text/caption_encoder.h"
 #include "nc/text/typed_text.h"
 #include "nc/train/sample_random.h"
@@ -36,6 +42,7 @@ class DitStage : public Stage {
         captions_(config.model.text, device),
         action_(config.model.dit_action()),
         dit_(model::build_dit(config.model.dit, device, action_)) {
+    if (!config.train.dit.teacher.empty()) load_teacher(config, device);
     check(!config.model.text.trainable, "the dit stage trains the DiT only; a trainable text encoder is not supported",
           "model.text.trainable", "set it to false");
     if (config.model.vae.weights.empty())
@@ -67,9 +74,8 @@ class DitStage : public Stage {
     model::apply_dropout(c, text_drop, image_drop, vae_->options().temporal_stride());
     if (reference.defined())
       c.y = at::cat({c.y, reference}, 1);  // the cursor stream is never dropped
-    const at::Tensor sigma = model::sigmas_from_draws(flow_, uniform_per_sample(seeds, 2),
-                                                      randn_per_sample(seeds, {}, at::kFloat, 2))
-                                 .to(device_);
+    if (teacher_) return distil(x0, c, extra, seeds);
+    const at::Tensor sigma = draw_sigmas(seeds, x0.size(2)).to(device_);
     const at::Tensor noise = randn_per_sample(seeds, x0.sizes().slice(1), x0.options(), 1);
     const at::Tensor xt = model::add_noise(x0, noise, sigma);
     const at::Tensor t = model::timesteps_from_sigmas(sigma, flow_.num_train_timesteps);
@@ -176,6 +182,57 @@ class DitStage : public Stage {
     if (!refs.empty()) *reference = at::stack(refs);
   }
 
+  void load_teacher(const Config& config, const c10::Device& device) {
+    const TrainOptions& t = config.train;
+    check(!config.model.dit.causal, "distillation trains a clip model; a causal one is not supported yet",
+          "train.dit.teacher");
+    model::DitOptions o = config.model.dit;
+    o.weights.clear();
+    teacher_ = model::build_dit(o, device, action_);
+    model::load_weights(*teacher_, model::resolve_weights(t.dit.teacher));
+    teacher_->eval();
+    for (auto& p : teacher_->parameters()) p.set_requires_grad(false);
+    teacher_sampler_.sampler = t.dit.teacher_sampler;
+    teacher_sampler_.steps = t.dit.teacher_steps;
+    teacher_sampler_.shift = config.rollout.shift;
+    teacher_sampler_.cfg = 1;
+    log::info("distilling {} ({} {} steps) into a one-step student", t.dit.teacher, t.dit.teacher_sampler,
+              t.dit.teacher_steps);
+  }
+
+  // The student's one step from pure noise (sigma = 1) against the teacher's sample from the
+  // same noise, under the same (dropout-applied) conditions: MSE between the two x0.
+  StepOutput distil(const at::Tensor& x0, const model::Conditions& c, const model::DitForwardOptions& extra,
+                    const std::vector<uint64_t>& seeds) {
+    const at::Tensor noise = randn_per_sample(seeds, x0.sizes().slice(1), x0.options(), 1);
+    const int steps = flow_.num_train_timesteps;
+    at::Tensor target;
+    {
+      c10::NoGradGuard no_grad;
+      const auto velocity = [&](const at::Tensor& x, double sigma) {
+        const at::Tensor out =
+            teacher_->forward(x, at::full({x.size(0)}, sigma * steps, x.options()), c.context, {}, c.y, extra);
+        return model::velocity_from_prediction(flow_, out, x, at::full({}, sigma, x.options()));
+      };
+      target = infer::sample(velocity, noise, teacher_sampler_);
+    }
+    const at::Tensor one = at::ones({x0.size(0)}, x0.options());
+    const at::Tensor out = dit_->forward(noise, one * steps, c.context, {}, c.y, extra);
+    StepOutput r;
+    r.loss = model::flow_matching_loss(model::x0_from_prediction(flow_, out, noise, one), target);
+    r.metrics = {{"teacher_x0_std", target.std().item<double>()}};
+    return r;
+  }
+
+  // [B] noise levels, or [B, F] with model.flow.frame_noise per_frame (a normal per latent frame
+  // on stream 2; its normal CDF is the uniform draw).
+  at::Tensor draw_sigmas(const std::vector<uint64_t>& seeds, int64_t latent_frames) const {
+    if (flow_.frame_noise == "shared")
+      return model::sigmas_from_draws(flow_, uniform_per_sample(seeds, 2), randn_per_sample(seeds, {}, at::kFloat, 2));
+    const at::Tensor normal = randn_per_sample(seeds, {latent_frames}, at::kFloat, 2);
+    return model::sigmas_from_draws(flow_, 0.5 * (1 + at::erf(normal * M_SQRT1_2)), normal);
+  }
+
   // Flow matching assumes unit-scale latents (the noise is N(0, 1)); a VAE trained here has
   // its own scale, which model.vae.latent_mean / latent_std must undo.
   void warn_about_latent_scale(const at::Tensor& z) {
@@ -205,6 +262,8 @@ class DitStage : public Stage {
   text::CaptionEncoder captions_;
   model::ActionOptions action_;
   model::Dit dit_;
+  model::Dit teacher_{nullptr};  // train.dit.teacher: distillation
+  infer::SamplerOptions teacher_sampler_;
 };
 
 }  // namespace

@@ -16,6 +16,7 @@ struct ClipOptions {
   double max_seconds = 7.5;
   double min_tail_seconds = 1;  // a shorter remainder at the end of a recording is dropped
   int frames = 77;              // fixed frames per clip: 1 + 4k nearest above 5 s x 15 fps
+  int stride = 0;               // > 0: frames this many recorded frames apart from the clip's start
   double idle_time_limit = 2;   // longer pauses in a recording are shortened to this (s)
   double speed = 1;             // playback speed factor
   bool drop_frozen = true;      // drop clips whose frames never change
@@ -43,6 +44,10 @@ struct ClipOptions {
     v("min_tail_seconds", min_tail_seconds, "drop a recording's remainder shorter than this", at_least(0));
     v("frames", frames, "fixed frame count per clip (short clips repeat the last frame, long ones are subsampled)",
       between(1, 100000));
+    v("stride", stride,
+      "pick the frames this many recorded frames apart from the clip's start (a shorter clip repeats its last "
+      "frame); 0: spread evenly over the clip",
+      at_least(0));
     v("idle_time_limit", idle_time_limit, "pauses longer than this (s) are shortened to it; 0 keeps them", at_least(0));
     v("speed", speed, "playback speed factor", positive());
     v("drop_frozen", drop_frozen, "drop clips in which the screen never changes");

@@ -28,7 +28,7 @@ std::vector<std::pair<int, int>> segment(const Trace& trace, const ClipOptions& 
 
 // `count` frame indices for the raw range [begin, end): uniform subsampling when the range is
 // longer, the range then its last frame repeated when it is shorter.
-std::vector<int> fixed_length(int begin, int end, int count);
+std::vector<int> fixed_length(int begin, int end, int count, int stride = 0);
 
 // True when nothing visible changes in [begin, end).
 bool is_frozen(const Trace& trace, int begin, int end);

@@ -5,12 +5,14 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 
 #include <ATen/core/Tensor.h>
 
 #include "nc/core/image.h"
+#include "nc/infer/frame_stream.h"
 #include "nc/infer/rollout.h"
 #include "nc/infer/sampler.h"
 
@@ -51,7 +53,9 @@ class PlaySession {
 
   // Generates one chunk for `caption`, calls `on_frame` with each new frame (the chunk's first
   // frame is the last one shown), and returns the chunk's frames per second (new frames over
-  // the generation's wall time).
+  // the generation's wall time). A causal model streams instead: the frames come one by one
+  // from a FrameStream that lives across steps (its key/value cache holds the session's past
+  // frames), each shown as soon as it is decoded.
   double step(const std::string& caption, const std::function<void(const Image&)>& on_frame);
 
   const Image& last_frame() const { return last_image_; }
@@ -65,6 +69,7 @@ class PlaySession {
   uint64_t chunk_ = 0;
   Image last_image_;
   int64_t frames_shown_ = 1;
+  std::unique_ptr<FrameStream> stream_;  // a causal model's frame-by-frame state
 };
 
 }  // namespace nc::infer

@@ -1,7 +1,8 @@
 // Rollouts: a trained neural computer generating frames. A RolloutEngine holds the frozen
 // VAE, text encoder and DiT of a checkpoint and generates a clip from a first frame and a
 // caption (image-to-video), longer rollouts chunk by chunk, each chunk conditioned on the
-// last frame of the one before.
+// last frame of the one before; a causal DiT (model.dit.causal) generates frame by frame
+// instead (frame_stream.h).
 #pragma once
 
 #include <memory>
@@ -58,6 +59,11 @@ class RolloutEngine {
   // The times of the last generate_chunk().
   const ChunkTimes& last_chunk_times() const { return times_; }
   const Config& config() const { return config_; }
+  // The frozen networks, for frame-by-frame generation (frame_stream.h).
+  model::Vae& vae() { return vae_; }
+  model::Dit& dit() { return dit_; }
+  text::CaptionEncoder& captions() { return *captions_; }
+  const c10::Device& device() const { return device_; }
 
  private:
   Config config_;

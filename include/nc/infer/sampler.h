@@ -22,6 +22,11 @@ struct SamplerOptions {
   double shift = 5.0;
   double cfg = 5.0;      // classifier-free guidance scale; 1 = off
   int order = 2;         // UniPC order (1 or 2)
+  // Causal models (model.dit.causal, frame_stream.h): latent frames of past context kept in the
+  // key/value cache (0: the training clip's latent frames less one), and the noise level the
+  // generated frames are given before they join it (anti-drift; 0 = clean).
+  int window = 0;
+  double context_noise = 0;
 
   template <class V>
   void visit(V& v) {
@@ -31,6 +36,11 @@ struct SamplerOptions {
     v("shift", shift, "timestep shift of the sigma schedule (Wan: 5, 3 at 480p)", positive());
     v("cfg", cfg, "classifier-free guidance scale on the text; 1 disables it", at_least(0));
     v("order", order, "UniPC order", between(1, 2));
+    v("window", window, "causal models: latent frames of past context in the key/value cache (0: the clip's less one)",
+      at_least(0));
+    v("context_noise", context_noise,
+      "causal models: noise level of the generated frames as they join the cache (anti-drift; 0 = clean)",
+      between(0, 0.99));
   }
 };
 

@@ -29,6 +29,14 @@ class WanSelfAttentionImpl : public torch::nn::Module {
   // the DiT). `mask` (optional) broadcasts to [B, heads, L, L]: e.g. a block-causal mask.
   at::Tensor forward(const at::Tensor& x, const RopeTables& rope, const at::Tensor& mask = {});
 
+  // Frame-by-frame generation (model.dit.causal, kv_cache.h): the new frame's tokens x
+  // [B, l, dim] attend to the cached frames' keys and values `past_k`, `past_v` ([B, Lp, heads,
+  // head_dim], keys not yet rotated; undefined when nothing is cached) and to themselves. `rope`
+  // covers the past tokens then the new ones (Lp + l). Returns [B, l, dim]; the new tokens' own
+  // unrotated keys and values go to *new_k, *new_v.
+  at::Tensor forward_with_past(const at::Tensor& x, const RopeTables& rope, const at::Tensor& past_k,
+                               const at::Tensor& past_v, at::Tensor* new_k, at::Tensor* new_v);
+
   int64_t dim() const { return dim_; }
   int64_t num_heads() const { return num_heads_; }
 
@@ -39,6 +47,10 @@ class WanSelfAttentionImpl : public torch::nn::Module {
   int64_t dim_, num_heads_;
 };
 TORCH_MODULE(WanSelfAttention);
+
+// [L, L] bool, True = attend, L = frames x tokens_per_frame: a token sees the tokens of its own
+// latent frame and of every earlier one (model.dit.causal).
+at::Tensor block_causal_mask(int64_t frames, int64_t tokens_per_frame);
 
 // Cross-attention from the video tokens to the text context (t2v) or to the text context and
 // the CLIP image tokens (i2v: one q; text k/v and image k_img/v_img; the two attention

@@ -32,6 +32,7 @@
 #include "nc/model/action_options.h"
 #include "nc/model/attention.h"
 #include "nc/model/dit_options.h"
+#include "nc/model/kv_cache.h"
 #include "nc/model/layers.h"
 #include "nc/model/rope.h"
 
@@ -80,6 +81,12 @@ struct DitBlockContext {
   // contextual: the stream x is [B, L + T, dim] (action tokens appended), self_attn_mask is
   // the V2V part, action_mask V2A [L, T] and action_rows_mask [T, L + T].
   at::Tensor action_tokens, action_mask, action_rows_mask;
+  // Per-frame timesteps (e0 [B, F, 6, dim]): the video tokens of one latent frame.
+  int64_t tokens_per_frame = 0;
+  // Frame-by-frame generation (DitImpl::forward_cached): this block's cached keys and values,
+  // and where its new ones go; `rope` then covers the cached tokens and the new ones.
+  const at::Tensor *past_k = nullptr, *past_v = nullptr;
+  at::Tensor *new_k = nullptr, *new_v = nullptr;
 };
 
 // Wan's WanAttentionBlock. With (s1, c1, g1, s2, c2, g2) = block.modulation + e0 (float32):
@@ -95,7 +102,8 @@ class DitBlockImpl : public torch::nn::Module {
   DitBlockImpl(const DitOptions& options, const at::TensorOptions& tensor_options = {},
                const std::string& action_injection = "none");
 
-  // x [B, L, dim] float32, e0 [B, 6, dim] float32 -> [B, L, dim] float32
+  // x [B, L, dim] float32, e0 [B, 6, dim] or per latent frame [B, F, 6, dim] (float32)
+  //   -> [B, L, dim] float32
   at::Tensor forward(const at::Tensor& x, const at::Tensor& e0, const DitBlockContext& ctx);
 
   LayerNorm norm1{nullptr}, norm2{nullptr}, norm3{nullptr};
@@ -115,7 +123,8 @@ class DitHeadImpl : public torch::nn::Module {
  public:
   DitHeadImpl(int64_t dim, int64_t out_features, double eps,
               const at::TensorOptions& options = {});
-  at::Tensor forward(const at::Tensor& x, const at::Tensor& e);  // [B,L,dim], [B,dim] -> [B,L,out]
+  // [B, L, dim], e [B, dim] (or per latent frame [B, F, dim], tokens_per_frame each) -> [B, L, out]
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& e, int64_t tokens_per_frame = 0);
 
   LayerNorm norm{nullptr};
   Linear head{nullptr};
@@ -150,9 +159,17 @@ class DitImpl : public torch::nn::Module {
   // (Lt <= text_len; zero-padded to text_len as Wan does), clip_fea [B, N, clip_dim] and
   // y [B, in_dim - C_x, F, H, W] for i2v (both required there, both refused for t2v)
   //   -> [B, out_dim, F, H, W] float32.
+  // t is [B], or [B, F] with a timestep per latent frame (diffusion forcing, causal mode).
   at::Tensor forward(const at::Tensor& x, const at::Tensor& t, const at::Tensor& context,
                      const at::Tensor& clip_fea = {}, const at::Tensor& y = {},
                      const DitForwardOptions& extra = {});
+
+  // Causal mode, one latent frame at a time: x [B, C, 1, H, W] (and y alike, i2v) at timestep t
+  // [B] attends to the frames in `cache`; with `commit` its keys and values join the cache
+  // (the oldest frame leaves past its window). Equals the last frame of forward() over the cached frames
+  // and this one (each at the timestep it had) with the causal mask. No actions, no CLIP.
+  at::Tensor forward_cached(const at::Tensor& x, const at::Tensor& t, const at::Tensor& context,
+                            const at::Tensor& y, DitKvCache& cache, bool commit);
 
   // Wan's init_weights: xavier-uniform Linear weights and zero biases, xavier patch embedding
   // (over weight.flatten(1)), N(0, 0.02) text and time embeddings, zero head, modulation
@@ -169,7 +186,7 @@ class DitImpl : public torch::nn::Module {
   at::Tensor patchify(const at::Tensor& x, RopeGrid& grid);
   // [B, L, out_dim * prod(patch)] -> [B, out_dim, F, H, W]
   at::Tensor unpatchify(const at::Tensor& tokens, const RopeGrid& grid) const;
-  // t [B] -> e [B, dim] and e0 [B, 6, dim], float32
+  // t [B] -> e [B, dim] and e0 [B, 6, dim]; t [B, F] -> [B, F, dim] and [B, F, 6, dim]; float32
   std::pair<at::Tensor, at::Tensor> embed_time(const at::Tensor& t);
   // [B, Lt, text_dim] -> [B, text_len, dim] (and the mask padded alike, when given)
   at::Tensor embed_text(const at::Tensor& context, at::Tensor* context_mask = nullptr);
@@ -189,11 +206,19 @@ class DitImpl : public torch::nn::Module {
   Linear action_contrastive_frame{nullptr}, action_contrastive_action{nullptr};  // InfoNCE heads
   Linear action_future{nullptr};  // model.action.future_weight > 0: action feature -> frame feature
   Linear cursor_position{nullptr};  // model.action.cursor.position_weight > 0: a logit per token
-  at::Tensor i2v_skip;  // model.dit.i2v_skip: [out_dim] gate on the given frame's latent, zero at init
+  // model.dit.i2v_skip: [out_dim], zero at init; the gate on the given frame's latent is
+  // kScreenGateScale times it, because Adam moves a parameter by about lr per step: unscaled, a
+  // gate needs ~1/lr steps to open (1,000 at lr 1e-3, more than a demo's budget).
+  at::Tensor i2v_skip;
+  static constexpr double kScreenGateScale = 10.0;
 
  private:
   at::Tensor run_block(size_t index, const at::Tensor& x, const at::Tensor& e0,
                        const DitBlockContext& ctx);
+  // x + y (i2v), checked against in_dim
+  at::Tensor join_input(const at::Tensor& x, const at::Tensor& y) const;
+  // model.dit.i2v_skip: out + gate * the given frame's latent (from y)
+  at::Tensor add_screen_skip(const at::Tensor& out, const at::Tensor& y) const;
 
   DitOptions options_;
   ActionOptions action_;

@@ -40,6 +40,10 @@ struct DitOptions {
   // init, so the untrained model is the plain one) times the given screen's latent. A screen
   // mostly persists; the network then learns what changes (docs/MODELS.md "Screen skip").
   bool i2v_skip = false;
+  // Block-causal self-attention over latent frames (a frame sees itself and the past), so that
+  // frames can be generated one at a time from a cache of the past ones (docs/MODELS.md
+  // "Causal mode"). false: Wan's bidirectional clip model.
+  bool causal = false;
 
   int head_dim() const { return num_heads > 0 ? dim / num_heads : 0; }
   bool is_i2v() const { return model_type == "i2v"; }
@@ -56,6 +60,8 @@ struct DitOptions {
     v("i2v_skip", i2v_skip,
       "i2v (fill first, x0 prediction): add a learned per-channel gate (zero at init) times the given frame's latent "
       "to the output");
+    v("causal", causal,
+      "block-causal attention over latent frames: frame-by-frame generation with a key/value cache");
     v("in_dim", in_dim, "input channels of patch_embedding: latent + y (16 for t2v, 36 for i2v)",
       positive());
     v("out_dim", out_dim, "output channels (the latent's)", positive());
@@ -103,6 +109,8 @@ struct DitOptions {
               "channels in Wan) is concatenated to the latent");
     c.require(!i2v_skip || (is_i2v() && i2v_fill == "first"), "i2v_skip",
               "needs model_type i2v and i2v_fill first (the given frame's latent at every frame)");
+    c.require(!causal || (patch_size.size() == 3 && patch_size[0] == 1), "causal",
+              "needs patch_size[0] = 1 (one latent frame per token)");
   }
 
   // Throws nc::Error naming the key when the options are inconsistent.

@@ -36,6 +36,10 @@ struct FlowMatchingOptions {
   double image_dropout = 0.1;
   int num_train_timesteps = 1000;
   std::string prediction = "velocity";  // velocity (Wan) | x0
+  // shared: one noise level per clip (Wan); per_frame: one per latent frame (diffusion forcing,
+  // for causal models: a frame learns to build on past frames at any noise level, which is what
+  // lets a rollout noise its context against drift).
+  std::string frame_noise = "shared";
 
   template <class V>
   void visit(V& v) {
@@ -55,6 +59,9 @@ struct FlowMatchingOptions {
     v("num_train_timesteps", num_train_timesteps, "t = sigma * this", positive());
     v("prediction", prediction, "what the DiT outputs: velocity v = eps - x0 (Wan) or x0 itself",
       one_of({"velocity", "x0"}));
+    v("frame_noise", frame_noise,
+      "training noise levels: shared (one per clip) or per_frame (one per latent frame, diffusion forcing)",
+      one_of({"shared", "per_frame"}));
   }
 };
 
@@ -71,7 +78,8 @@ at::Tensor sample_sigmas(const FlowMatchingOptions& options, int64_t batch,
 // training uses, so that every sample's noise level comes from its own seed.
 at::Tensor sigmas_from_draws(const FlowMatchingOptions& options, const at::Tensor& uniform, const at::Tensor& normal);
 
-// Broadcasts sigma [B] against x [B, ...] (a [B, 1, 1, ...] view).
+// Broadcasts sigma [B] against x [B, ...] (a [B, 1, 1, ...] view), or a per-frame sigma [B, F]
+// against x [B, C, F, H, W] (a [B, 1, F, 1, 1] view).
 at::Tensor expand_sigma(const at::Tensor& sigma, const at::Tensor& like);
 
 // x_t = (1 - sigma) x0 + sigma noise; sigma [B] or a scalar tensor.

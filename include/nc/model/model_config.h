@@ -53,6 +53,8 @@ struct ModelConfig {
                   (reference ? " and the cursor reference stream" : ""));
     c.require(!dit.i2v_skip || flow.prediction == "x0", "dit.i2v_skip",
               "adds the given frame's latent to an x0 estimate: needs model.flow.prediction x0");
+    c.require(flow.frame_noise == "shared" || dit.causal, "flow.frame_noise",
+              "per_frame noise levels train a causal model: set model.dit.causal to true");
   }
 };
 

@@ -57,6 +57,12 @@ struct VaeLossOptions {
 
 struct DitTrainOptions {
   std::string first_frame = "encode";
+  // Few-step distillation (docs/TRAINING.md "Distillation"): with a teacher, the stage trains a
+  // one-step student (the DiT, usually started from the teacher's weights) to land, from pure
+  // noise, where the teacher's sampler lands from the same noise under the same conditions.
+  std::string teacher;        // a DiT checkpoint (folder or file) of this config's shape; empty: flow matching
+  int teacher_steps = 16;
+  std::string teacher_sampler = "unipc";
   template <class V>
   void visit(V& v) {
     using namespace config;
@@ -64,6 +70,10 @@ struct DitTrainOptions {
       "i2v conditioning latent: encode (Wan: the VAE over the first frame + zero frames) or slice "
       "(the clip latent's first step, zeros after: one VAE pass less)",
       one_of({"encode", "slice"}));
+    v("teacher", teacher,
+      "distil this DiT checkpoint into a one-step student (the trained DiT); empty: flow matching");
+    v("teacher_steps", teacher_steps, "sampler steps of the teacher's targets", between(1, 1000));
+    v("teacher_sampler", teacher_sampler, "the teacher's sampler: euler or unipc", one_of({"euler", "unipc"}));
   }
 };
 

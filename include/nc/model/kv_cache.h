@@ -1,0 +1,29 @@
+// The keys and values of the latent frames a causal DiT (model.dit.causal) has generated, so
+// that the next frame attends to them without recomputing them. Per block: the unrotated keys
+// and the values of a sliding window of frames. RoPE is applied when they are used, with frame
+// positions counted from the window's oldest frame, so positions (and memory) stay bounded
+// however long a rollout runs.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+namespace nc::model {
+
+struct DitKvCache {
+  explicit DitKvCache(int64_t window = 0) : window(window) {}
+
+  int64_t window;                // latent frames kept; 0: every frame (memory grows)
+  std::vector<at::Tensor> k, v;  // per block: [B, frames * tokens_per_frame, heads, head_dim]
+  int64_t frames = 0, tokens_per_frame = 0;
+
+  // Appends one frame's keys and values (one entry per block), then drops the oldest frame
+  // while more than `window` are held.
+  void push(const std::vector<at::Tensor>& new_k, const std::vector<at::Tensor>& new_v);
+  void clear();
+  int64_t bytes() const;
+};
+
+}  // namespace nc::model

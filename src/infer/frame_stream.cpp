@@ -1,0 +1,82 @@
+#include "nc/infer/frame_stream.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/ops/full.h>
+#include <ATen/ops/randn.h>
+#include <c10/core/GradMode.h>
+
+#include "nc/core/error.h"
+#include "nc/model/flow_matching.h"
+#include "nc/model/i2v.h"
+
+namespace nc::infer {
+
+FrameStream::FrameStream(RolloutEngine& engine, const at::Tensor& first_frame, const std::string& caption,
+                         const SamplerOptions& sampler, uint64_t seed)
+    : engine_(engine),
+      sampler_(sampler),
+      decoder_(engine.vae()),
+      gen_(at::make_generator<at::CPUGeneratorImpl>(seed)),
+      first_frame_(first_frame.to(at::kCPU, at::kFloat)) {
+  const Config& config = engine.config();
+  check(config.model.dit.causal, "frame-by-frame generation needs a causal model", "model.dit.causal");
+  check(sampler.cfg == 1.0, "guidance is not supported frame by frame yet", "rollout.cfg", "set it to 1");
+  check(first_frame.dim() == 3 && first_frame.size(0) == 3, "the first frame must be [3, H, W]", "rollout");
+  const int64_t stride = engine.vae()->options().temporal_stride();
+  const int64_t clip_latents = (config.data.frames - 1) / stride + 1;
+  cache_.window = sampler.window > 0 ? sampler.window : std::max<int64_t>(1, clip_latents - 1);
+  c10::NoGradGuard no_grad;
+  set_caption(caption);
+  const at::Tensor first = first_frame_.to(engine.device()).unsqueeze(0);  // [1, 3, H, W]
+  // The condition of a two-step clip: its first step is the given frame's, its second that of
+  // every later frame (the given latent again with i2v_fill first, a black frame's with zeros).
+  const at::Tensor y = model::i2v_condition(engine.vae(), first, 1 + stride, false, {},
+                                            engine.dit()->options().i2v_fill == "first");
+  y_first_ = y.narrow(2, 0, 1);
+  y_next_ = y.narrow(2, 1, 1);
+  const at::Tensor latent = engine.vae()->encode(first.unsqueeze(2));  // [1, z, 1, h, w]
+  commit(latent, y_first_);
+  decoder_.push(latent);  // the decoder's causal state starts at the given frame
+  latent_frames_ = 1;
+}
+
+void FrameStream::set_caption(const std::string& caption) {
+  c10::NoGradGuard no_grad;
+  context_ = engine_.captions().encode({caption});
+}
+
+void FrameStream::commit(const at::Tensor& latent, const at::Tensor& y) {
+  const int train_steps = engine_.config().model.flow.num_train_timesteps;
+  const double sigma = sampler_.context_noise;
+  at::Tensor x = latent;
+  if (sigma > 0) {
+    const at::Tensor noise = at::randn(latent.sizes(), gen_, at::TensorOptions().dtype(at::kFloat)).to(latent.device());
+    x = model::add_noise(latent, noise, at::full({}, sigma, latent.options()));
+  }
+  engine_.dit()->forward_cached(x, at::full({1}, sigma * train_steps, x.options()), context_, y, cache_, true);
+}
+
+at::Tensor FrameStream::next() {
+  if (!given_out_) {
+    given_out_ = true;
+    return first_frame_.unsqueeze(1);
+  }
+  c10::NoGradGuard no_grad;
+  const model::FlowMatchingOptions& flow = engine_.config().model.flow;
+  const int train_steps = flow.num_train_timesteps;
+  const int64_t z = engine_.dit()->options().out_dim;
+  const at::Tensor start =
+      at::randn({1, z, 1, y_next_.size(3), y_next_.size(4)}, gen_, at::TensorOptions().dtype(at::kFloat))
+          .to(y_next_.device());
+  auto velocity = [&](const at::Tensor& x, double sigma) {
+    const at::Tensor out = engine_.dit()->forward_cached(x, at::full({1}, sigma * train_steps, x.options()), context_,
+                                                         y_next_, cache_, false);
+    return model::velocity_from_prediction(flow, out, x, at::full({}, sigma, x.options()));
+  };
+  const at::Tensor latent = sample(velocity, start, sampler_);
+  commit(latent, y_next_);
+  ++latent_frames_;
+  return decoder_.push(latent)[0].to(at::kCPU);
+}
+
+}  // namespace nc::infer

@@ -2,7 +2,8 @@
 # The main job on the built-in default, from a fresh clone: set-up and build, a small clean
 # terminal dataset (the VHS tapes in data/tapes/demo run natively, plus the recorded casts in
 # data/casts), the tiny VAE and DiT trained on CPU, rollouts of the held-out clips by the trained
-# and by an untrained DiT, both evaluated (PSNR, SSIM, OCR), and one HTML report.
+# and by an untrained DiT, both evaluated (PSNR, SSIM, OCR) beside the copy-the-given-frame
+# baseline, and one HTML report.
 #
 #   scripts/demo.sh [--minutes M] [--out DIR] [--no-setup]
 #

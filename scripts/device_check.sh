@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GPU check: builds nc's training core against the LibTorch inside a PyTorch wheel (CUDA) and
-# runs `nc version`, CUDA matrix products and bf16 training steps of the small config through
-# NCCL (time and peak memory), on a machine that has nothing else installed.
+# runs `nc version`, CUDA matrix products, bf16 training steps of the small config through
+# NCCL (time and peak memory) and the small config's causal stream (frames/s, latency), on a
+# machine that has nothing else installed.
 #
 #   scripts/device_check.sh prepare   on the Debian machine: copies the header-only libraries
 #                                     (nlohmann-json, fmt, spdlog, CLI11) into .devdeps/include
@@ -42,6 +43,11 @@ run() {
   ./build-gpu/nc bench gemm --config .devdeps/configs/tiny.json --set run.device=cuda \
     --sizes 1024 4096 8192 --out "$out/gemm_cuda.json"
   train_step "$out"
+  # Frame-by-frame generation of a causal small DiT (float32; the initial weights): frames/s and
+  # input latency by sampler steps, 384x640.
+  ./build-gpu/nc bench stream --config .devdeps/configs/small.json --set run.device=cuda \
+    --set data.frames=17 --set data.height=384 --set data.width=640 --steps 1 2 4 --frames 20 \
+    --out "$out/stream_small_cuda.json" || true
   echo "device_check: done"
 }
 

@@ -51,14 +51,15 @@ for run in "teacher $teacher_steps" "teacher 1" "student 1"; do
   "$NC" eval --pred "$dir" --ref "$tapes" --config configs/demo.yaml --out "$dir/eval" > /dev/null
   rows+=("$who $steps $dir")
 done
-printf '%s\n' "${rows[@]}" | python3 -c '
+python3 - "$out/distill.md" "${rows[@]}" <<'EOF'
 import json, sys
 lines = ["| DiT | sampler steps | rollout frames/s | PSNR (dB) | SSIM | OCR char acc |",
          "| --- | ---: | ---: | ---: | ---: | ---: |"]
-for row in sys.stdin:
+for row in sys.argv[2:]:
     who, steps, d = row.split()
     o = json.load(open(d + "/eval/eval.json"))["overall"]
     fps = json.load(open(d + "/rollout.json"))["frames_per_second"]
-    lines.append(f"| {who} | {steps} | {fps:.2f} | {o[\"psnr\"]:.2f} | {o[\"ssim\"]:.4f} | {o[\"ocr_char_acc\"]:.3f} |")
+    lines.append(f"| {who} | {steps} | {fps:.2f} | {o['psnr']:.2f} | {o['ssim']:.4f} | {o['ocr_char_acc']:.3f} |")
+open(sys.argv[1], "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
-' | tee "$out/distill.md"
+EOF

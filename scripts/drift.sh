@@ -73,16 +73,17 @@ for frames in 5 20 80; do
 done
 
 stage "results -> $out/drift.md"
-printf '%s\n' "${rows[@]}" | python3 -c '
+python3 - "$out/drift.md" "${rows[@]}" <<'EOF'
 import json, sys
 lines = ["| rollout | frames | held-out tapes | PSNR (dB) | SSIM | OCR char acc | frames/s |",
          "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
-for row in sys.stdin:
+for row in sys.argv[2:]:
     run, frames, d = row.split()
     ev = json.load(open(d + "/eval/eval.json"))
     o = ev["overall"]
     fps = json.load(open(d + "/rollout.json")).get("frames_per_second")
-    lines.append(f"| {run} | {frames} | {ev[\"pairing\"][\"matched\"]} | {o[\"psnr\"]:.2f} | {o[\"ssim\"]:.4f} | "
-                 f"{o[\"ocr_char_acc\"]:.3f} | " + ("-" if fps is None else f"{fps:.2f}") + " |")
+    lines.append(f"| {run} | {frames} | {ev['pairing']['matched']} | {o['psnr']:.2f} | {o['ssim']:.4f} | "
+                 f"{o['ocr_char_acc']:.3f} | " + ("-" if fps is None else f"{fps:.2f}") + " |")
+open(sys.argv[1], "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
-' | tee "$out/drift.md"
+EOF

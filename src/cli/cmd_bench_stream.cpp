@@ -70,8 +70,8 @@ void run_bench_stream(const BenchStreamArgs& a) {
     return std::chrono::duration<double>(Clock::now() - t).count();
   };
 
-  std::cout << fmt::format("bench stream: {} ({} weights), {}x{}, cache window {} latent frames, device {}, {} "
-                           "threads; {} timed latent frames per row after a warm-up frame\n",
+  std::cout << fmt::format("bench stream: {} ({} weights), {}x{}, rollout.window {} (0: the clip's latent frames less "
+                           "one), device {}, {} threads; {} timed latent frames per row after a warm-up frame\n",
                            config.run.name, a.ckpt.empty() ? "initial" : "checkpoint", config.data.width,
                            config.data.height, sampler.window, device.str(), available_cores(), a.frames);
   std::cout << fmt::format("  {:<7} {:>5}  {:>9}  {:>11}  {:>9}  {:>10}\n", "sampler", "steps", "frames/s",

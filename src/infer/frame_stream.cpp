@@ -28,13 +28,14 @@ FrameStream::FrameStream(RolloutEngine& engine, const at::Tensor& first_frame, c
   c10::NoGradGuard no_grad;
   set_caption(caption);
   const at::Tensor first = first_frame_.to(engine.device()).unsqueeze(0);  // [1, 3, H, W]
+  const at::Tensor latent = engine.vae()->encode(first.unsqueeze(2));       // [1, z, 1, h, w]
   // The condition of a two-step clip: its first step is the given frame's, its second that of
   // every later frame (the given latent again with i2v_fill first, a black frame's with zeros).
-  const at::Tensor y = model::i2v_condition(engine.vae(), first, 1 + stride, false, {},
+  // The given frame's latent is passed in, so that it is not encoded a second time.
+  const at::Tensor y = model::i2v_condition(engine.vae(), first, 1 + stride, false, latent,
                                             engine.dit()->options().i2v_fill == "first");
   y_first_ = y.narrow(2, 0, 1);
   y_next_ = y.narrow(2, 1, 1);
-  const at::Tensor latent = engine.vae()->encode(first.unsqueeze(2));  // [1, z, 1, h, w]
   commit(latent, y_first_);
   decoder_.push(latent);  // the decoder's causal state starts at the given frame
   latent_frames_ = 1;

@@ -14,7 +14,6 @@
 #include "nc/core/run_config.h"
 #include "nc/core/system_info.h"
 #include "nc/infer/rollout.h"
-#include "nc/train/checkpoint.h"
 
 namespace nc::cli {
 namespace {
@@ -32,20 +31,8 @@ void run_bench_rollout(const BenchRolloutArgs& a) {
   for (const std::string& name : a.samplers)
     check(name == "euler" || name == "unipc", "unknown sampler '" + name + "'", "--samplers", "euler or unipc");
   for (int steps : a.steps) check(steps >= 1, "sampler steps must be positive", "--steps");
-  Config config;
-  if (!a.ckpt.empty()) {
-    const auto ckpt = train::latest_checkpoint(a.ckpt);
-    if (!ckpt) throw Error("no complete checkpoint", a.ckpt, "train one with nc train");
-    config = config::load<Config>(*ckpt + "/config.yaml", a.config.overrides);
-  } else {
-    config = load_config(a.config);
-  }
+  const Config config = load_rollout_bench_config(a.ckpt, a.config);
   const c10::Device device = setup_run(config);
-  // As in `nc bench train`: without a configured size, the quarter of a 640x384 terminal frame.
-  if (config.data.height == 0) {
-    config.data.height = 96;
-    config.data.width = 160;
-  }
   infer::RolloutEngine engine(config, a.ckpt, device, /*untrained=*/a.ckpt.empty());
   infer::SamplerOptions sampler = config.rollout;
   if (a.cfg >= 0) sampler.cfg = a.cfg;

@@ -20,7 +20,6 @@
 #include "nc/core/run_config.h"
 #include "nc/core/system_info.h"
 #include "nc/infer/frame_stream.h"
-#include "nc/train/checkpoint.h"
 
 namespace nc::cli {
 namespace {
@@ -45,21 +44,12 @@ double resident_mib() {
 void run_bench_stream(const BenchStreamArgs& a) {
   for (int steps : a.steps) check(steps >= 1, "sampler steps must be positive", "--steps");
   check(a.frames >= 1, "at least one timed frame per row", "--frames");
-  Config config;
-  if (!a.ckpt.empty()) {
-    const auto ckpt = train::latest_checkpoint(a.ckpt);
-    if (!ckpt) throw Error("no complete checkpoint", a.ckpt, "train one with nc train");
-    config = config::load<Config>(*ckpt + "/config.yaml", a.config.overrides);
-    check(config.model.dit.causal, "the checkpoint's DiT is not causal", "model.dit.causal");
-  } else {
-    config = load_config(a.config);
+  Config config = load_rollout_bench_config(a.ckpt, a.config);
+  if (a.ckpt.empty())
     config.model.dit.causal = true;
-  }
+  else
+    check(config.model.dit.causal, "the checkpoint's DiT is not causal", "model.dit.causal");
   const c10::Device device = setup_run(config);
-  if (config.data.height == 0) {  // as `nc bench rollout`
-    config.data.height = 96;
-    config.data.width = 160;
-  }
   infer::RolloutEngine engine(config, a.ckpt, device, /*untrained=*/a.ckpt.empty());
   infer::SamplerOptions sampler = config.rollout;
   sampler.cfg = 1;

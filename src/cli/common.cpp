@@ -2,6 +2,7 @@
 
 #include "nc/core/file_util.h"
 #include "nc/core/log.h"
+#include "nc/train/checkpoint.h"
 
 namespace nc::cli {
 
@@ -15,6 +16,22 @@ void add_config_options(CLI::App* app, ConfigArgs& args, bool file_required) {
 
 Config load_config(const ConfigArgs& args) {
   return config::load<Config>(args.file, args.overrides);
+}
+
+Config load_rollout_bench_config(const std::string& ckpt, const ConfigArgs& args) {
+  Config config;
+  if (!ckpt.empty()) {
+    const auto dir = train::latest_checkpoint(ckpt);
+    if (!dir) throw Error("no complete checkpoint", ckpt, "train one with nc train");
+    config = config::load<Config>(*dir + "/config.yaml", args.overrides);
+  } else {
+    config = load_config(args);
+  }
+  if (config.data.height == 0) {
+    config.data.height = 96;
+    config.data.width = 160;
+  }
+  return config;
 }
 
 void write_resolved_config(const std::string& dir, const Config& config) {

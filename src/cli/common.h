@@ -27,6 +27,10 @@ void add_config_options(CLI::App* app, ConfigArgs& args, bool file_required = fa
 
 // Defaults < file < overrides; also returns the document for messages.
 Config load_config(const ConfigArgs& args);
+// The config `nc bench rollout` and `nc bench stream` time: the newest checkpoint's under `ckpt`
+// (--set on top) when given, else --config's; without a configured frame size, the quarter of a
+// 640x384 terminal frame (96x160).
+Config load_rollout_bench_config(const std::string& ckpt, const ConfigArgs& args);
 
 // Writes `dir/config.yaml` (the resolved config) beside a command's outputs.
 void write_resolved_config(const std::string& dir, const Config& config);

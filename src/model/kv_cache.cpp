@@ -29,12 +29,6 @@ void DitKvCache::push(const std::vector<at::Tensor>& new_k, const std::vector<at
   frames = evict ? window : frames + 1;
 }
 
-void DitKvCache::clear() {
-  k.clear();
-  v.clear();
-  frames = tokens_per_frame = 0;
-}
-
 int64_t DitKvCache::bytes() const {
   int64_t n = 0;
   for (const auto* list : {&k, &v})

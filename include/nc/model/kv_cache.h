@@ -22,7 +22,6 @@ struct DitKvCache {
   // Appends one frame's keys and values (one entry per block), then drops the oldest frame
   // while more than `window` are held.
   void push(const std::vector<at::Tensor>& new_k, const std::vector<at::Tensor>& new_v);
-  void clear();
   int64_t bytes() const;
 };
 

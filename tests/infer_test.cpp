@@ -8,6 +8,7 @@
 
 #include "nc/config.h"
 #include "nc/core/error.h"
+#include "nc/gui/synthetic_actions.h"
 #include "nc/infer/frame_stream.h"
 #include "nc/infer/sampler.h"
 #include "test_util.h"
@@ -105,6 +106,66 @@ TEST(FrameStream, LongStreamsKeepMemoryFlatAndMatchGenerate) {
 
   s.cfg = 3;
   EXPECT_THROW(FrameStream(engine, first, "x", s, 7), Error);
+}
+
+// A causal model with actions streams each latent frame from the actions of the pixel frames
+// it makes: frames before a changed action stay equal, the frames it makes differ, and
+// generate() with a clip's actions is the same stream.
+TEST(FrameStream, EachLatentFrameFollowsItsActions) {
+  const Config c = config::load<Config>(
+      test::source_path("configs/tiny.yaml"),
+      {"model.dit.causal=true", "data.frames=9", "run.threads=1", "model.action.injection=internal",
+       "model.action.mouse=none", "model.action.dim=16", "model.action.heads=2"});
+  at::manual_seed(1);
+  RolloutEngine engine(c, "", at::kCPU, /*untrained=*/true);
+  {
+    at::NoGradGuard no_grad;
+    engine.dit()->head->head->weight.normal_(0, 0.1);  // an untrained head outputs zeros,
+    for (auto& p : engine.dit()->named_parameters())    // an untrained action path adds nothing
+      if (p.key().find("action") != std::string::npos) p.value().add_(at::randn_like(p.value()) * 0.3);
+  }
+  gui::SyntheticActionsOptions square;
+  square.frames = 9;
+  square.press_probability = 1.0;
+  auto actions_of = [&](int index) {
+    return model::ActionInputs::from_tensors(gui::synthetic_actions_clip(square, index).tensors,
+                                             engine.dit()->action_options())
+        .unsqueeze_batch();
+  };
+  const model::ActionInputs a = actions_of(0), b = actions_of(1);
+  ASSERT_EQ(a.frames(), 9);
+  const at::Tensor first = at::rand({3, 32, 32}) * 2 - 1;
+  SamplerOptions s;
+  s.sampler = "euler";
+  s.steps = 2;
+  s.cfg = 1;
+  auto stream_with = [&](const model::ActionInputs& second_step) {
+    FrameStream stream(engine, first, "A square.", s, 3, a.frames_slice(0, 1));
+    std::vector<at::Tensor> frames = {stream.next(), stream.next(a.frames_slice(1, 4)),
+                                      stream.next(second_step.frames_slice(5, 4))};
+    EXPECT_EQ(stream.cache().actions.size(1), 2) << "a feature per cached frame, in the window (3 latent frames less one)";
+    return at::cat(frames, 1);
+  };
+  const at::Tensor same = stream_with(a), other = stream_with(b);
+  ASSERT_EQ(same.size(1), 9);
+  EXPECT_TRUE(at::equal(same.narrow(1, 0, 5), other.narrow(1, 0, 5))) << "the past does not see later actions";
+  EXPECT_GT((same.narrow(1, 5, 4) - other.narrow(1, 5, 4)).abs().max().item<double>(), 1e-3);
+
+  RolloutRequest r;
+  r.first_frame = first;
+  r.caption = "A square.";
+  r.frames = 9;
+  r.seed = 3;
+  r.actions = a;
+  EXPECT_TRUE(at::allclose(engine.generate(r, s), same, 1e-5, 1e-5));
+  r.actions = a.frames_slice(0, 5);
+  EXPECT_THROW(engine.generate(r, s), Error) << "the actions cover 5 of 9 frames";
+
+  FrameStream stream(engine, first, "A square.", s, 3, a.frames_slice(0, 1));
+  stream.next();
+  EXPECT_THROW(stream.next(), Error) << "a latent frame needs its actions";
+  EXPECT_THROW(stream.next(a.frames_slice(1, 3)), Error) << "3 frames' actions for a 4-frame step";
+  EXPECT_THROW(FrameStream(engine, first, "x", s, 3), Error) << "the given frame's actions";
 }
 
 }  // namespace

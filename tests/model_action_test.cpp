@@ -4,6 +4,7 @@
 // outside their windows.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -38,6 +39,16 @@ TEST(ActionAlignment, MatchesHandComputedWindows) {
   const at::Tensor m = alignment_matrix(2, 3, 2, 1, 0);
   EXPECT_TRUE(at::equal(m, at::tensor({0.5f, 0.0f, 0.0f, 0.0f, 0.5f, 0.5f}).view({2, 3})));
   EXPECT_THROW(alignment_matrix(2, 3, 0, 1, 0), Error);
+  // One step at a time from a partial history equals the whole alignment's row; frames before
+  // the history count as none.
+  const at::Tensor all = align_to_latent_steps(r, 3, 4, 2, 0);
+  for (int64_t t = 0; t < 3; ++t) {
+    const int64_t end = 4 * t + 1, first = std::max<int64_t>(0, end - alignment_frames(4, 2, 0));
+    EXPECT_TRUE(at::allclose(align_latent_step(r.narrow(1, first, end - first), first, t, 4, 2, 0),
+                             all.narrow(1, t, 1)))
+        << "step " << t;
+  }
+  EXPECT_NEAR(align_latent_step(r.narrow(1, 5, 4), 5, 2, 4, 2, 0).item<float>(), (6 + 7 + 8 + 9) / 8.0f, 1e-6);
 }
 
 // Meta v2 slots of F frames: a click in frame 1 slot 0, a scroll + a shortcut in frame 2,
@@ -337,6 +348,53 @@ TEST(DitActions, GradientsReachTheActionPaths) {
       ASSERT_TRUE(p.value().grad().defined()) << mode << " " << p.key();
       EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0) << mode << " " << p.key();
     }
+  }
+}
+
+// Causal mode, one latent frame at a time: with every mode that streams (external, residual,
+// internal), the cached pass given each step's aligned action feature (from a history of only
+// the frames its window needs) equals the full causal pass with the clip's actions; a frame
+// that follows different actions differs, and the cache keeps one feature per frame.
+TEST(DitActions, CachedCausalFramesFollowTheirActionsAsTheFullPass) {
+  const Inputs in = dit_inputs();
+  const ActionInputs actions = random_actions(5);
+  const at::Tensor t = at::tensor({40.0f, 40.0f, 40.0f, 600.0f}).unsqueeze(0);  // context, then the frame made
+  for (const std::string mode : {"external", "residual", "internal"}) {
+    at::manual_seed(16);
+    DitOptions o = dit_options();
+    o.causal = true;
+    ActionOptions a = mode_options(mode, /*lag=*/1);
+    a.window = 2;
+    a.step_lag = 1;
+    Dit dit(o, at::TensorOptions(), a);
+    perturb(*dit, false);
+    dit->eval();
+    c10::NoGradGuard no_grad;
+    DitForwardOptions extra;
+    extra.actions = actions;
+    const at::Tensor full = dit->forward(in.x, t, in.context, {}, {}, extra);
+    const at::Tensor per_frame = dit->action_encoder->encode_frames(actions);  // [1, 13, D]
+    const int64_t keep = alignment_frames(4, a.window, a.lag);
+    EXPECT_EQ(keep, 9);
+    DitKvCache cache;
+    for (int64_t f = 0; f < kSteps; ++f) {
+      // The stream's history: the frames up to a_f = 4f, at most `keep` of them.
+      const int64_t end = 4 * f + 1, first = std::max<int64_t>(0, end - keep);
+      const at::Tensor feature = align_latent_step(per_frame.narrow(1, first, end - first), first, f, 4, a.window, a.lag);
+      const at::Tensor out = dit->forward_cached(in.x.narrow(2, f, 1), t.narrow(1, f, 1).flatten(), in.context, {},
+                                                 cache, /*commit=*/f < kSteps - 1, feature);
+      EXPECT_LT((out - full.narrow(2, f, 1)).abs().max().item<double>(), 1e-4) << mode << " frame " << f;
+      if (f == kSteps - 1) {
+        const at::Tensor other = dit->forward_cached(in.x.narrow(2, f, 1), t.narrow(1, f, 1).flatten(), in.context, {},
+                                                     cache, false, feature + 1.0);
+        EXPECT_GT((other - out).abs().max().item<double>(), 1e-4) << mode << ": the frame follows its action";
+        EXPECT_THROW(dit->forward_cached(in.x.narrow(2, f, 1), t.narrow(1, f, 1).flatten(), in.context, {}, cache, false),
+                     Error)
+            << "the action feature is required";
+      }
+    }
+    EXPECT_EQ(cache.actions.size(1), kSteps - 1);
+    EXPECT_EQ(cache.inputs.defined(), mode == "external");
   }
 }
 

@@ -1,6 +1,7 @@
 #include "nc/infer/frame_stream.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/ops/cat.h>
 #include <ATen/ops/full.h>
 #include <ATen/ops/randn.h>
 #include <c10/core/GradMode.h>
@@ -12,17 +13,20 @@
 namespace nc::infer {
 
 FrameStream::FrameStream(RolloutEngine& engine, const at::Tensor& first_frame, const std::string& caption,
-                         const SamplerOptions& sampler, uint64_t seed)
+                         const SamplerOptions& sampler, uint64_t seed, const model::ActionInputs& first_actions)
     : engine_(engine),
       sampler_(sampler),
       decoder_(engine.vae()),
       gen_(at::make_generator<at::CPUGeneratorImpl>(seed)),
-      first_frame_(first_frame.to(at::kCPU, at::kFloat)) {
+      first_frame_(first_frame.to(at::kCPU, at::kFloat)),
+      stride_(engine.vae()->options().temporal_stride()) {
   const Config& config = engine.config();
   check(config.model.dit.causal, "frame-by-frame generation needs a causal model", "model.dit.causal");
   check(sampler.cfg == 1.0, "guidance is not supported frame by frame yet", "rollout.cfg", "set it to 1");
   check(first_frame.dim() == 3 && first_frame.size(0) == 3, "the first frame must be [3, H, W]", "rollout");
-  const int64_t stride = engine.vae()->options().temporal_stride();
+  check(!config.model.action.cursor.reference, "frame-by-frame generation does not draw the cursor reference yet",
+        "model.action.cursor.reference");
+  const int64_t stride = stride_;
   const int64_t clip_latents = (config.data.frames - 1) / stride + 1;
   cache_.window = sampler.window > 0 ? sampler.window : std::max<int64_t>(1, clip_latents - 1);
   c10::NoGradGuard no_grad;
@@ -36,7 +40,7 @@ FrameStream::FrameStream(RolloutEngine& engine, const at::Tensor& first_frame, c
                                             engine.dit()->options().i2v_fill == "first");
   y_first_ = y.narrow(2, 0, 1);
   y_next_ = y.narrow(2, 1, 1);
-  commit(latent, y_first_);
+  commit(latent, y_first_, action_feature(first_actions, 1, 0));
   decoder_.push(latent);  // the decoder's causal state starts at the given frame
   latent_frames_ = 1;
 }
@@ -46,7 +50,30 @@ void FrameStream::set_caption(const std::string& caption) {
   context_ = engine_.captions().encode({caption});
 }
 
-void FrameStream::commit(const at::Tensor& latent, const at::Tensor& y) {
+at::Tensor FrameStream::action_feature(const model::ActionInputs& actions, int64_t frames, int64_t step) {
+  const model::ActionOptions& a = engine_.dit()->action_options();  // its temporal_stride is the VAE's
+  if (!a.enabled()) {
+    check(actions.empty(), "this model takes no actions (model.action.injection is none)", "model.action.injection");
+    return {};
+  }
+  check(!actions.empty() && actions.frames() == frames,
+        "model.action.injection is " + a.injection + ": give the actions of the " + std::to_string(frames) +
+            " frame(s) this step makes" + (actions.empty() ? "" : ", not " + std::to_string(actions.frames())),
+        "rollout");
+  const at::Tensor features =
+      engine_.dit()->action_encoder->encode_frames(engine_.prepare_actions(actions)).to(at::kFloat);
+  action_history_ = action_history_.defined() ? at::cat({action_history_, features}, 1) : features;
+  // Only a step's window of frames is ever read again: the history stays that long.
+  const int64_t keep = model::alignment_frames(a.temporal_stride, a.window, a.lag);
+  if (action_history_.size(1) > keep) {
+    const int64_t drop = action_history_.size(1) - keep;
+    action_history_ = action_history_.narrow(1, drop, keep).clone();
+    action_first_ += drop;
+  }
+  return model::align_latent_step(action_history_, action_first_, step, a.temporal_stride, a.window, a.lag);
+}
+
+void FrameStream::commit(const at::Tensor& latent, const at::Tensor& y, const at::Tensor& action) {
   const int train_steps = engine_.config().model.flow.num_train_timesteps;
   const double sigma = sampler_.context_noise;
   at::Tensor x = latent;
@@ -54,15 +81,17 @@ void FrameStream::commit(const at::Tensor& latent, const at::Tensor& y) {
     const at::Tensor noise = at::randn(latent.sizes(), gen_, at::TensorOptions().dtype(at::kFloat)).to(latent.device());
     x = model::add_noise(latent, noise, at::full({}, sigma, latent.options()));
   }
-  engine_.dit()->forward_cached(x, at::full({1}, sigma * train_steps, x.options()), context_, y, cache_, true);
+  engine_.dit()->forward_cached(x, at::full({1}, sigma * train_steps, x.options()), context_, y, cache_, true, action);
 }
 
-at::Tensor FrameStream::next() {
+at::Tensor FrameStream::next(const model::ActionInputs& actions) {
   if (!given_out_) {
+    check(actions.empty(), "the given frame takes its actions when the stream starts", "rollout");
     given_out_ = true;
     return first_frame_.unsqueeze(1);
   }
   c10::NoGradGuard no_grad;
+  const at::Tensor action = action_feature(actions, stride_, latent_frames_);
   const model::FlowMatchingOptions& flow = engine_.config().model.flow;
   const int train_steps = flow.num_train_timesteps;
   const int64_t z = engine_.dit()->options().out_dim;
@@ -71,11 +100,11 @@ at::Tensor FrameStream::next() {
           .to(y_next_.device());
   auto velocity = [&](const at::Tensor& x, double sigma) {
     const at::Tensor out = engine_.dit()->forward_cached(x, at::full({1}, sigma * train_steps, x.options()), context_,
-                                                         y_next_, cache_, false);
+                                                         y_next_, cache_, false, action);
     return model::velocity_from_prediction(flow, out, x, at::full({}, sigma, x.options()));
   };
   const at::Tensor latent = sample(velocity, start, sampler_);
-  commit(latent, y_next_);
+  commit(latent, y_next_, action);
   ++latent_frames_;
   return decoder_.push(latent)[0].to(at::kCPU);
 }

@@ -46,9 +46,7 @@ at::Tensor RolloutEngine::generate_chunk(const at::Tensor& first_frame, const st
     check(!actions.empty() && actions.frames() == frames,
           "this checkpoint follows actions: give the " + std::to_string(frames) + " frames' actions",
           "rollout", "a GUI clip's shard tensors (--from-clip/--from-shards) carry them");
-    extra.actions = actions.to(device_);
-    if (extra.actions.text_bytes.defined() && config_.model.action.typed_text == "encoder")
-      extra.actions.text_features = text::typed_text_features(*captions_, extra.actions.text_bytes);
+    extra.actions = prepare_actions(actions);
   }
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();
@@ -93,14 +91,37 @@ at::Tensor RolloutEngine::generate_chunk(const at::Tensor& first_frame, const st
   return video;
 }
 
+model::ActionInputs RolloutEngine::prepare_actions(const model::ActionInputs& actions) {
+  model::ActionInputs on_device = actions.to(device_);
+  if (on_device.text_bytes.defined() && config_.model.action.typed_text == "encoder")
+    on_device.text_features = text::typed_text_features(*captions_, on_device.text_bytes);
+  return on_device;
+}
+
 at::Tensor RolloutEngine::generate(const RolloutRequest& r, const SamplerOptions& sampler) {
   check(r.frames >= 1, "a rollout needs at least one frame", "--frames");
   check(r.first_frame.dim() == 3 && r.first_frame.size(0) == 3, "the first frame must be [3, H, W]", "rollout");
+  const bool causal = config_.model.dit.causal;
+  // A causal model steps by one latent frame, a clip model by a chunk less its given frame.
+  const int64_t step = causal ? vae_->options().temporal_stride() : chunk_frames_ - 1;
+  if (uses_actions()) {  // whole steps: 1 + n step frames of actions for n steps
+    const int64_t needed = 1 + (r.frames - 1 + step - 1) / step * step;
+    const int64_t have = r.actions.empty() ? 0 : r.actions.frames();
+    check(have >= needed,
+          "the actions cover " + std::to_string(have) + " frames; " + std::to_string(r.frames) + " frames in steps of " +
+              std::to_string(step) + " need " + std::to_string(needed),
+          "rollout", "roll out at most the clip's frames");
+  }
   std::vector<at::Tensor> parts;
-  if (config_.model.dit.causal) {  // frame by frame, any length, memory bounded by the window
-    FrameStream stream(*this, r.first_frame, r.caption, sampler, r.seed);
+  if (causal) {  // frame by frame, any length, memory bounded by the window
+    const bool acts = uses_actions();
+    FrameStream stream(*this, r.first_frame, r.caption, sampler, r.seed,
+                       acts ? r.actions.frames_slice(0, 1) : model::ActionInputs{});
     for (int64_t produced = 0; produced < r.frames;) {
-      const at::Tensor frames = stream.next();
+      // The given frame first; then each latent frame follows the actions of the frames it makes.
+      const at::Tensor frames = produced == 0 ? stream.next()
+                                              : stream.next(acts ? r.actions.frames_slice(produced, step)
+                                                                 : model::ActionInputs{});
       const int64_t take = std::min<int64_t>(frames.size(1), r.frames - produced);
       parts.push_back(frames.narrow(1, 0, take));
       produced += take;
@@ -111,16 +132,6 @@ at::Tensor RolloutEngine::generate(const RolloutRequest& r, const SamplerOptions
   int produced = 1;
   uint64_t chunk = 0;
   parts.push_back(first.unsqueeze(1).to(at::kCPU));
-  if (uses_actions()) {
-    // Whole chunks: 1 + n (chunk - 1) frames of actions for n chunks.
-    const int step = chunk_frames_ - 1;
-    const int64_t needed = 1 + int64_t((r.frames - 1 + step - 1) / step) * step;
-    const int64_t have = r.actions.empty() ? 0 : r.actions.frames();
-    check(have >= needed,
-          "the actions cover " + std::to_string(have) + " frames; " + std::to_string(r.frames) +
-              " frames in chunks of " + std::to_string(chunk_frames_) + " need " + std::to_string(needed),
-          "rollout", "roll out at most the clip's frames");
-  }
   while (produced < r.frames) {
     // A chunk starts at the previous last frame: its actions are frames [produced - 1, ...).
     const model::ActionInputs actions =

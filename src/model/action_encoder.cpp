@@ -1,5 +1,6 @@
 #include "nc/model/action_encoder.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <ATen/TensorOperators.h>
@@ -154,6 +155,19 @@ at::Tensor align_to_latent_steps(const at::Tensor& per_frame, int64_t latent_ste
   const at::Tensor m = alignment_matrix(latent_steps, per_frame.size(1), temporal_stride, window, lag)
                            .to(per_frame.options());
   return at::matmul(m, per_frame);  // [T, F] x [B, F, D] -> [B, T, D]
+}
+
+at::Tensor align_latent_step(const at::Tensor& per_frame, int64_t first, int64_t step, int temporal_stride, int window,
+                             int lag) {
+  check(per_frame.dim() == 3, "per-frame action features must be [B, F, D]", kWhere);
+  check(step >= 0 && first >= 0 && temporal_stride > 0 && window > 0 && lag >= 0,
+        "alignment needs stride and window > 0, lag, step and first frame >= 0", kWhere);
+  const int64_t p = static_cast<int64_t>(temporal_stride) * window;
+  const int64_t end = step * temporal_stride - lag;  // the window's last frame
+  const int64_t begin = std::max<int64_t>({end - p + 1, first, 0});
+  const int64_t last = std::min<int64_t>(end, first + per_frame.size(1) - 1);
+  if (last < begin) return at::zeros({per_frame.size(0), 1, per_frame.size(2)}, per_frame.options());
+  return per_frame.narrow(1, begin - first, last - begin + 1).sum(1, true) / static_cast<double>(p);
 }
 
 // ---- mouse ------------------------------------------------------------------------------------

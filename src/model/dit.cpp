@@ -11,6 +11,7 @@
 #include <ATen/ops/cos.h>
 #include <ATen/ops/empty.h>
 #include <ATen/ops/gelu.h>
+#include <ATen/ops/ones.h>
 #include <ATen/ops/outer.h>
 #include <ATen/ops/pow.h>
 #include <ATen/ops/silu.h>
@@ -389,7 +390,7 @@ at::Tensor DitImpl::forward(const at::Tensor& x, const at::Tensor& t, const at::
       const at::Tensor delta = action_external->forward(x, actions).to(input.scalar_type());
       input = at::cat({input.narrow(1, 0, x.size(1)) + delta, input.narrow(1, x.size(1), input.size(1) - x.size(1))}, 1);
     } else {
-      actions = action_embedding_2->forward(at::gelu(action_embedding_0->forward(actions), "tanh")).to(at::kFloat);
+      actions = embed_actions(actions);
     }
   }
   check(input.size(1) == o.in_dim,
@@ -478,6 +479,10 @@ at::Tensor DitImpl::join_input(const at::Tensor& x, const at::Tensor& y) const {
   return input;
 }
 
+at::Tensor DitImpl::embed_actions(const at::Tensor& actions) {
+  return action_embedding_2->forward(at::gelu(action_embedding_0->forward(actions), "tanh")).to(at::kFloat);
+}
+
 at::Tensor DitImpl::add_screen_skip(const at::Tensor& out, const at::Tensor& y) const {
   if (!i2v_skip.defined()) return out;
   // y is [mask, first-frame latent, cursor reference (tags + latent)?]
@@ -487,16 +492,37 @@ at::Tensor DitImpl::add_screen_skip(const at::Tensor& out, const at::Tensor& y) 
 }
 
 at::Tensor DitImpl::forward_cached(const at::Tensor& x, const at::Tensor& t, const at::Tensor& context,
-                                   const at::Tensor& y, DitKvCache& cache, bool commit) {
+                                   const at::Tensor& y, DitKvCache& cache, bool commit, const at::Tensor& action) {
   const DitOptions& o = options_;
   check(o.causal, "frame-by-frame generation needs a causal model", "model.dit.causal", "set it to true and train");
-  check(!action_.enabled() && !action_.cursor.any(), "frame-by-frame generation with actions is not supported yet",
-        "model.action");
+  check(!action_.cursor.reference, "frame-by-frame generation does not draw the cursor reference stream yet",
+        "model.action.cursor.reference");
   check(!o.has_image_tokens(), "frame-by-frame generation takes no CLIP image tokens", "model.dit.image_context");
   check(x.dim() == 5 && x.size(2) == 1, "x must be one latent frame [B, C, 1, H, W], got " + shape_str(x),
         "Dit::forward_cached");
   check(t.dim() == 1 && t.size(0) == x.size(0), "t must be [B], got " + shape_str(t), "Dit::forward_cached");
-  const at::Tensor input = join_input(x, y);
+  check(action.defined() == action_.enabled(),
+        action_.enabled() ? "model.action.injection is " + action_.injection + ": the frame's action feature is required"
+                          : std::string("this model takes no actions (model.action.injection is none)"),
+        "Dit::forward_cached");
+  check(!action.defined() || (action.dim() == 3 && action.size(0) == x.size(0) && action.size(1) == 1),
+        "the action feature must be [B, 1, D], got " + shape_str(action), "Dit::forward_cached");
+  at::Tensor input = join_input(x, y);
+  at::Tensor actions;  // internal and residual: the embedded features of the steps this frame sees
+  if (action.defined()) {
+    const at::Tensor feature = action.to(at::kFloat);
+    const bool past = cache.frames > 0;
+    if (action_external) {  // Δz as forward() computes it for the last of the cached frames and this one
+      const at::Tensor z = past ? at::cat({cache.inputs, x.to(cache.inputs.scalar_type())}, 2) : x;
+      const at::Tensor a = past ? at::cat({cache.actions, feature}, 1) : feature;
+      const at::Tensor delta = action_external->forward(z, a).narrow(2, z.size(2) - 1, 1).to(input.scalar_type());
+      input = at::cat({input.narrow(1, 0, x.size(1)) + delta, input.narrow(1, x.size(1), input.size(1) - x.size(1))}, 1);
+    } else {  // frame i sees steps [i - step_lag, i]: the last step_lag cached ones and its own
+      const int64_t seen = std::min<int64_t>(action_.step_lag, cache.frames);
+      actions = embed_actions(seen > 0 ? at::cat({cache.actions.narrow(1, cache.frames - seen, seen), feature}, 1)
+                                       : feature);
+    }
+  }
   check(input.size(1) == o.in_dim,
         "input channels (x + y) are " + std::to_string(input.size(1)) + ", the model has in_dim " +
             std::to_string(o.in_dim),
@@ -515,6 +541,10 @@ at::Tensor DitImpl::forward_cached(const at::Tensor& x, const at::Tensor& t, con
   DitBlockContext ctx;
   ctx.context = embed_text(context);
   ctx.rope = rope_.tables(span, h.device());
+  if (actions.defined() && action_.injection == "internal") ctx.action_tokens = actions;  // every one visible
+  const at::Tensor all_steps =
+      actions.defined() ? at::ones({1, actions.size(1)}, at::TensorOptions().dtype(at::kBool).device(h.device()))
+                        : at::Tensor();
   std::vector<at::Tensor> new_k(blocks.size()), new_v(blocks.size());
   const at::Tensor none;
   for (size_t i = 0; i < blocks.size(); ++i) {
@@ -523,8 +553,11 @@ at::Tensor DitImpl::forward_cached(const at::Tensor& x, const at::Tensor& t, con
     ctx.new_k = &new_k[i];
     ctx.new_v = &new_v[i];
     h = blocks[i]->forward(h, e0, ctx);
+    if (!action_residual.empty() && action_residual[i]) h = h + action_residual[i]->forward(h, actions, all_steps);
   }
-  if (commit) cache.push(new_k, new_v);
+  if (commit)
+    cache.push(new_k, new_v, action.defined() ? action.to(at::kFloat) : at::Tensor(),
+               action_external ? x : at::Tensor());
   return add_screen_skip(unpatchify(head->forward(h, e), grid).to(at::kFloat), y);
 }
 

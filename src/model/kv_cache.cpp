@@ -5,8 +5,19 @@
 #include "nc/core/error.h"
 
 namespace nc::model {
+namespace {
 
-void DitKvCache::push(const std::vector<at::Tensor>& new_k, const std::vector<at::Tensor>& new_v) {
+// `held` with `add` appended along `dim` (each entry one frame `step` wide), less its oldest
+// frame when `evict`; a fresh tensor then, so that the evicted frame's memory is released.
+void append_frame(at::Tensor& held, const at::Tensor& add, int64_t dim, int64_t step, bool keep_held, bool evict) {
+  const at::Tensor joined = keep_held && held.defined() ? at::cat({held, add}, dim) : add.clone();
+  held = evict ? joined.narrow(dim, step, joined.size(dim) - step).clone() : joined;
+}
+
+}  // namespace
+
+void DitKvCache::push(const std::vector<at::Tensor>& new_k, const std::vector<at::Tensor>& new_v,
+                      const at::Tensor& action, const at::Tensor& input) {
   check(new_k.size() == new_v.size() && !new_k.empty(), "one key and one value tensor per block", "DitKvCache::push");
   check(k.empty() || k.size() == new_k.size(), "the cache holds " + std::to_string(k.size()) + " blocks, not " +
                                                    std::to_string(new_k.size()),
@@ -15,17 +26,19 @@ void DitKvCache::push(const std::vector<at::Tensor>& new_k, const std::vector<at
   check(frames == 0 || tokens == tokens_per_frame,
         "a frame of " + std::to_string(tokens) + " tokens after frames of " + std::to_string(tokens_per_frame),
         "DitKvCache::push");
+  const bool keep = frames > 0;
+  check(!keep || (action.defined() == actions.defined() && input.defined() == inputs.defined()),
+        "every frame of a cache has an action feature (and input latent) or none has", "DitKvCache::push");
   tokens_per_frame = tokens;
   const bool evict = window > 0 && frames + 1 > window;
   k.resize(new_k.size());
   v.resize(new_v.size());
   for (size_t i = 0; i < new_k.size(); ++i) {
-    for (auto [held, add] : {std::pair<at::Tensor*, const at::Tensor*>{&k[i], &new_k[i]}, {&v[i], &new_v[i]}}) {
-      at::Tensor joined = held->defined() && frames > 0 ? at::cat({*held, *add}, 1) : add->clone();
-      // A fresh tensor of the window's size, so that the evicted frame's memory is released.
-      *held = evict ? joined.narrow(1, tokens, joined.size(1) - tokens).clone() : joined;
-    }
+    append_frame(k[i], new_k[i], 1, tokens, keep, evict);
+    append_frame(v[i], new_v[i], 1, tokens, keep, evict);
   }
+  if (action.defined()) append_frame(actions, action, 1, 1, keep, evict);
+  if (input.defined()) append_frame(inputs, input, 2, 1, keep, evict);
   frames = evict ? window : frames + 1;
 }
 
@@ -34,6 +47,8 @@ int64_t DitKvCache::bytes() const {
   for (const auto* list : {&k, &v})
     for (const auto& t : *list)
       if (t.defined()) n += t.numel() * static_cast<int64_t>(t.element_size());
+  for (const at::Tensor* t : {&actions, &inputs})
+    if (t->defined()) n += t->numel() * static_cast<int64_t>(t->element_size());
   return n;
 }
 

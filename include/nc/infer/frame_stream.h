@@ -2,7 +2,9 @@
 // mode"): the given screen enters the DiT's key/value cache; each next latent frame is sampled
 // attending to the cached window of past frames, joins the cache (re-noised to
 // rollout.context_noise, against drift), and is decoded at once through the VAE's causal decode
-// stream. Memory is bounded by the window (rollout.window) however long the stream runs.
+// stream. Memory is bounded by the window (rollout.window) however long the stream runs. A model
+// with actions (internal, residual or external injection) takes each latent frame's actions, the
+// user's input for the pixel frames it makes, as it is generated.
 #pragma once
 
 #include <string>
@@ -18,14 +20,17 @@ namespace nc::infer {
 
 class FrameStream {
  public:
-  // `first_frame` [3, H, W] in [-1, 1]. Guidance (cfg != 1) and actions are not supported yet.
+  // `first_frame` [3, H, W] in [-1, 1]; with actions, `first_actions` [1, 1, ...] are the given
+  // frame's. Guidance (cfg != 1) is not supported yet.
   FrameStream(RolloutEngine& engine, const at::Tensor& first_frame, const std::string& caption,
-              const SamplerOptions& sampler, uint64_t seed);
+              const SamplerOptions& sampler, uint64_t seed, const model::ActionInputs& first_actions = {});
 
   // The next pixel frames [3, n, H, W] in [-1, 1], on the CPU: first the given frame (n = 1),
-  // then one latent frame's worth each call (n = the VAE's temporal stride's frames: 1 for a
-  // frame-wise VAE, 1 then 4 for Wan's).
-  at::Tensor next();
+  // then one latent frame's worth each call (n = frames_per_step(): 1 for a frame-wise VAE, 4
+  // for Wan's). With actions, `actions` [1, n, ...] are those of the n frames this call makes
+  // (none for the given frame).
+  at::Tensor next(const model::ActionInputs& actions = {});
+  int64_t frames_per_step() const { return stride_; }
   // Later frames follow this caption (the key/value cache keeps the frames made so far).
   void set_caption(const std::string& caption);
 
@@ -34,7 +39,10 @@ class FrameStream {
 
  private:
   // Noises `latent` to rollout.context_noise and runs it through the DiT into the cache.
-  void commit(const at::Tensor& latent, const at::Tensor& y);
+  void commit(const at::Tensor& latent, const at::Tensor& y, const at::Tensor& action);
+  // With actions: encodes those of the next `frames` pixel frames into the history and returns
+  // the aligned feature [1, 1, D] of latent step `step`; undefined for a model without actions.
+  at::Tensor action_feature(const model::ActionInputs& actions, int64_t frames, int64_t step);
 
   RolloutEngine& engine_;
   SamplerOptions sampler_;
@@ -44,6 +52,9 @@ class FrameStream {
   at::Tensor first_frame_;  // [3, H, W]
   at::Tensor context_;      // the caption's text features
   at::Tensor y_first_, y_next_;  // i2v condition of the given frame and of every later one
+  at::Tensor action_history_;  // per-frame action features [1, n, D] of the latest pixel frames
+  int64_t action_first_ = 0;   // the pixel frame of action_history_'s first entry
+  int64_t stride_;             // pixel frames per latent frame
   int64_t latent_frames_ = 0;
   bool given_out_ = false;
 };

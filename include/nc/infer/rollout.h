@@ -24,8 +24,9 @@ struct RolloutRequest {
   std::string caption;
   int frames = 9;          // output frames; above data.frames the rollout continues in chunks
   uint64_t seed = 0;
-  // Per pixel frame, [1, F, ...] with F >= frames (frame 0 is the first frame's); needed when
-  // the checkpoint's model.action.injection is not none, ignored otherwise.
+  // Per pixel frame, [1, F, ...] with F >= frames rounded up to whole chunks (a causal model:
+  // whole latent frames; frame 0 is the first frame's); needed when the checkpoint's
+  // model.action.injection is not none, ignored otherwise.
   model::ActionInputs actions;
 };
 
@@ -56,6 +57,9 @@ class RolloutEngine {
   bool uses_actions() const {
     return config_.model.action.enabled() || config_.model.action.cursor.reference;
   }
+  // `actions` on the engine's device, with the typed text's encoder features when the model
+  // reads them (model.action.typed_text encoder).
+  model::ActionInputs prepare_actions(const model::ActionInputs& actions);
   // The times of the last generate_chunk().
   const ChunkTimes& last_chunk_times() const { return times_; }
   const Config& config() const { return config_; }

@@ -53,6 +53,16 @@ at::Tensor alignment_matrix(int64_t latent_steps, int64_t frames, int temporal_s
 at::Tensor align_to_latent_steps(const at::Tensor& per_frame, int64_t latent_steps, int temporal_stride,
                                  int window, int lag);
 
+// Streaming (one latent step at a time): the aligned feature [B, 1, D] of latent step `step`
+// from the per-frame features [B, n, D] of pixel frames [first, first + n); frames outside them
+// count as zeros. Equals row `step` of align_to_latent_steps over the whole stream when the n
+// frames include the step's window: the latest alignment_frames() frames ending at a_step.
+at::Tensor align_latent_step(const at::Tensor& per_frame, int64_t first, int64_t step, int temporal_stride, int window,
+                             int lag);
+inline int64_t alignment_frames(int temporal_stride, int window, int lag) {
+  return static_cast<int64_t>(temporal_stride) * window + lag;
+}
+
 // Cursor features: clamp (x, y) to [0, 1], map to [-1, 1]; "fourier": a fixed Gaussian
 // projection B [2, n] (std sigma, from the seed; buffer `projection`) -> [sin(2 pi xB),
 // cos(2 pi xB)]; "position": (x, y) itself; then an MLP (mlp.0, SiLU, mlp.2) to D.

@@ -167,9 +167,12 @@ class DitImpl : public torch::nn::Module {
   // Causal mode, one latent frame at a time: x [B, C, 1, H, W] (and y alike, i2v) at timestep t
   // [B] attends to the frames in `cache`; with `commit` its keys and values join the cache
   // (the oldest frame leaves past its window). Equals the last frame of forward() over the cached frames
-  // and this one (each at the timestep it had) with the causal mask. No actions, no CLIP.
+  // and this one (each at the timestep it had) with the causal mask. No CLIP. A model with
+  // actions (internal, residual or external injection) takes this frame's aligned action
+  // feature `action` [B, 1, D] (align_latent_step) and sees the cached frames' ones as forward()
+  // would; no cursor reference stream.
   at::Tensor forward_cached(const at::Tensor& x, const at::Tensor& t, const at::Tensor& context,
-                            const at::Tensor& y, DitKvCache& cache, bool commit);
+                            const at::Tensor& y, DitKvCache& cache, bool commit, const at::Tensor& action = {});
 
   // Wan's init_weights: xavier-uniform Linear weights and zero biases, xavier patch embedding
   // (over weight.flatten(1)), N(0, 0.02) text and time embeddings, zero head, modulation
@@ -217,6 +220,8 @@ class DitImpl : public torch::nn::Module {
                        const DitBlockContext& ctx);
   // x + y (i2v), checked against in_dim
   at::Tensor join_input(const at::Tensor& x, const at::Tensor& y) const;
+  // The encoder's aligned features [B, T, D] -> the tokens internal and residual injection use.
+  at::Tensor embed_actions(const at::Tensor& actions);
   // model.dit.i2v_skip: out + gate * the given frame's latent (from y)
   at::Tensor add_screen_skip(const at::Tensor& out, const at::Tensor& y) const;
 

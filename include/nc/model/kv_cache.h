@@ -2,7 +2,9 @@
 // that the next frame attends to them without recomputing them. Per block: the unrotated keys
 // and the values of a sliding window of frames. RoPE is applied when they are used, with frame
 // positions counted from the window's oldest frame, so positions (and memory) stay bounded
-// however long a rollout runs.
+// however long a rollout runs. With actions (model.action.injection), the cache also keeps each
+// frame's aligned action feature, and for external injection the latent that entered the DiT,
+// since those modules look back over past frames too.
 #pragma once
 
 #include <cstdint>
@@ -17,11 +19,15 @@ struct DitKvCache {
 
   int64_t window;                // latent frames kept; 0: every frame (memory grows)
   std::vector<at::Tensor> k, v;  // per block: [B, frames * tokens_per_frame, heads, head_dim]
+  at::Tensor actions;            // with actions: [B, frames, D], the encoder's aligned features
+  at::Tensor inputs;             // external injection: [B, C, frames, H, W], the latents x
   int64_t frames = 0, tokens_per_frame = 0;
 
-  // Appends one frame's keys and values (one entry per block), then drops the oldest frame
-  // while more than `window` are held.
-  void push(const std::vector<at::Tensor>& new_k, const std::vector<at::Tensor>& new_v);
+  // Appends one frame's keys and values (one entry per block) and, when defined, its action
+  // feature [B, 1, D] and input latent [B, C, 1, H, W]; then drops the oldest frame while more
+  // than `window` are held.
+  void push(const std::vector<at::Tensor>& new_k, const std::vector<at::Tensor>& new_v,
+            const at::Tensor& action = {}, const at::Tensor& input = {});
   int64_t bytes() const;
 };
 

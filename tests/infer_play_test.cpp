@@ -10,8 +10,12 @@
 
 #include <algorithm>
 
+#include <cmath>
 #include <cstdlib>
 
+#include <ATen/ATen.h>
+
+#include "nc/config.h"
 #include "nc/core/error.h"
 #include "nc/core/file_util.h"
 #include "nc/data/shard.h"
@@ -41,6 +45,80 @@ TEST(PlayInput, LinesBecomeCaptions) {
     EXPECT_NE(std::string(e.what()).find("unknown play command '/frobnicate'"), std::string::npos) << e.what();
   }
   EXPECT_THROW(parse_play_input("/caption   ", ""), Error);
+}
+
+TEST(PlayInput, ActionCommandsBecomeEvents) {
+  PlayInput in = parse_play_input("/click 10 20.5 right 2", "x");
+  EXPECT_EQ(in.kind, PlayInput::Kind::kAction);
+  EXPECT_TRUE(in.moves_cursor);
+  EXPECT_EQ(in.x, 10);
+  EXPECT_EQ(in.y, 20.5);
+  ASSERT_EQ(in.events.size(), 1u);
+  EXPECT_EQ(in.events[0], gui::GuiEvent::click(gui::kRightButton, 2));
+  in = parse_play_input("/move 3 4", "");
+  EXPECT_TRUE(in.moves_cursor && in.events.empty() && in.x == 3 && in.y == 4);
+  EXPECT_EQ(parse_play_input("/type hello  world", "").events.at(0), gui::GuiEvent::typed("hello  world"));
+  EXPECT_EQ(parse_play_input("/key ctrl+c", "").events.at(0), gui::GuiEvent::chord("ctrl+c"));
+  EXPECT_EQ(parse_play_input("/scroll down 3", "").events.at(0), gui::GuiEvent::scroll(gui::Scroll::kDown, 3));
+  in = parse_play_input("/wait 4", "");
+  EXPECT_EQ(in.kind, PlayInput::Kind::kAction);
+  EXPECT_EQ(in.steps, 4);
+  EXPECT_TRUE(in.events.empty() && !in.moves_cursor);
+  for (const char* bad : {"/click 10", "/click a b", "/click 1 2 left 4", "/move 1 2 3", "/type", "/key ctrl+nonsense",
+                          "/scroll sideways", "/scroll up 0", "/wait 1.5"})
+    EXPECT_THROW(parse_play_input(bad, ""), Error) << bad;
+}
+
+// A causal checkpoint that follows actions: each action is the next latent frame's input, a
+// frame made after a click differs with where the click was, and a caption model refuses them.
+TEST(PlaySession, EachActionIsTheNextLatentFramesInput) {
+  const Config c = config::load<Config>(
+      test::source_path("configs/tiny.yaml"),
+      {"model.dit.causal=true", "data.frames=9", "run.threads=1", "model.action.injection=internal",
+       "model.action.mouse=position", "model.action.dim=16", "model.action.heads=2"});
+  at::manual_seed(2);
+  RolloutEngine engine(c, "", at::kCPU, /*untrained=*/true);
+  {
+    at::NoGradGuard no_grad;
+    engine.dit()->head->head->weight.normal_(0, 0.1);
+    for (auto& p : engine.dit()->named_parameters())
+      if (p.key().find("action") != std::string::npos) p.value().add_(at::randn_like(p.value()) * 0.3);
+  }
+  SamplerOptions s;
+  s.sampler = "euler";
+  s.steps = 1;
+  s.cfg = 1;
+  const at::Tensor first = at::zeros({3, 32, 48});
+  auto play = [&](const std::string& line) {
+    PlaySession session(engine, first, s, 5);
+    EXPECT_TRUE(session.follows_actions());
+    std::vector<Image> frames;
+    const auto keep = [&](const Image& f) { frames.push_back(f); };
+    session.step("A desktop.", keep);  // two latent frames of 4, the cursor unknown
+    EXPECT_EQ(frames.size(), 8u);
+    session.act(parse_play_input(line, ""), keep);
+    EXPECT_EQ(frames.size(), 12u) << line << ": one latent frame";
+    session.act(parse_play_input("/wait 2", ""), keep);
+    EXPECT_EQ(session.frames_shown(), 21);
+    return frames;
+  };
+  const std::vector<Image> left = play("/click 2 3"), right = play("/click 40 30");
+  const std::vector<Image> again = play("/click 2 3");
+  for (size_t i = 0; i < 8; ++i) EXPECT_EQ(left[i].rgb, right[i].rgb) << "frame " << i << " precedes the click";
+  double moved = 0;
+  for (size_t i = 8; i < 12; ++i)
+    for (size_t k = 0; k < left[i].rgb.size(); ++k) moved += std::abs(left[i].rgb[k] - right[i].rgb[k]);
+  EXPECT_GT(moved, 0) << "the click's place changes the frames it makes";
+  for (size_t i = 0; i < left.size(); ++i) EXPECT_EQ(left[i].rgb, again[i].rgb) << "deterministic, frame " << i;
+  PlaySession session(engine, first, s, 5);
+  EXPECT_THROW(session.act(parse_play_input("/click 48 0", ""), [](const Image&) {}), Error) << "outside the frame";
+
+  const Config plain = config::load<Config>(test::source_path("configs/tiny.yaml"),
+                                            {"model.dit.causal=true", "data.frames=9", "run.threads=1"});
+  RolloutEngine caption_engine(plain, "", at::kCPU, true);
+  PlaySession caption_session(caption_engine, first, s, 5);
+  EXPECT_FALSE(caption_session.follows_actions());
+  EXPECT_THROW(caption_session.act(parse_play_input("/click 1 1", ""), [](const Image&) {}), Error);
 }
 
 TEST(PlayView, HalfBlocksCarryTwoPixelsPerCell) {

@@ -1,5 +1,6 @@
-// nc play: type commands and watch the neural computer answer, chunk by chunk, in the terminal
-// (truecolour half-block characters) or on a local web page (--serve).
+// nc play: type commands (or, for a checkpoint that follows actions, click and type) and watch
+// the neural computer answer, chunk by chunk or frame by frame, in the terminal (truecolour
+// half-block characters) or on a local web page (--serve).
 #include <unistd.h>
 
 #include <atomic>
@@ -87,15 +88,24 @@ void play_in_terminal(infer::PlaySession& session, double fps) {
       std::cout << infer::play_help();
       continue;
     }
-    caption = in.caption;
     // Frames are drawn as the chunk is decoded, no faster than the clips' fps.
     auto next = std::chrono::steady_clock::now();
-    achieved = session.step(caption, [&](const Image& frame) {
+    const auto paced = [&](const Image& frame) {
       std::this_thread::sleep_until(next);
       next = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                                     std::chrono::duration<double>(1.0 / fps));
       show(frame);
-    });
+    };
+    try {
+      if (in.kind == infer::PlayInput::Kind::kAction) {
+        achieved = session.act(in, paced);
+      } else {
+        caption = in.caption;
+        achieved = session.step(caption, paced);
+      }
+    } catch (const Error& e) {  // an action the checkpoint cannot take: the session goes on
+      std::cout << "\x1b[2K" << e.what() << "\n";
+    }
   }
   std::cout << "\n";
 }
@@ -106,7 +116,11 @@ void play_served(infer::PlaySession& session, const PlayArgs& a) {
   std::string caption;
   double achieved = 0;
   auto status = [&](bool busy) {
-    return nlohmann::json{{"caption", caption}, {"fps", achieved}, {"busy", busy}, {"shown", session.frames_shown()}};
+    return nlohmann::json{{"caption", caption},
+                          {"fps", achieved},
+                          {"busy", busy},
+                          {"shown", session.frames_shown()},
+                          {"actions", session.follows_actions()}};
   };
   state.publish_frame(video::encode_png(session.last_frame()), status(false));
   server.start();
@@ -125,11 +139,23 @@ void play_served(infer::PlaySession& session, const PlayArgs& a) {
     }
     if (in.kind == infer::PlayInput::Kind::kQuit) break;
     if (in.kind == infer::PlayInput::Kind::kHelp) continue;  // the page shows the commands
-    caption = in.caption;
     state.set_status(status(true));
-    achieved = session.step(caption, [&](const Image& frame) { state.publish_frame(video::encode_png(frame), status(true)); });
+    const auto publish = [&](const Image& frame) { state.publish_frame(video::encode_png(frame), status(true)); };
+    try {
+      if (in.kind == infer::PlayInput::Kind::kAction) {
+        achieved = session.act(in, publish);
+      } else {
+        caption = in.caption;
+        achieved = session.step(caption, publish);
+      }
+    } catch (const Error& e) {
+      nlohmann::json s = status(false);
+      s["error"] = e.what();
+      state.set_status(s);
+      continue;
+    }
     state.set_status(status(false));
-    log::info("chunk for \"{}\": {:.1f} frames/s", caption, achieved);
+    log::info("\"{}\": {:.1f} frames/s", *line, achieved);
   }
   state.close();
   server.stop();

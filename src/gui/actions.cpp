@@ -321,4 +321,19 @@ MetaActions encode_meta_actions(const GuiTrace& trace, int slots, double move_th
   return out;
 }
 
+at::Tensor typed_text_bytes(const MetaActions& meta, int max_bytes) {
+  check(max_bytes > 0, "typed text needs room for at least one byte", "gui.text_bytes");
+  const int64_t frames = meta.types.size(0), slots = meta.types.size(1);
+  at::Tensor bytes = at::zeros({frames, slots, max_bytes}, at::kShort);
+  auto acc = bytes.accessor<int16_t, 3>();
+  for (int64_t t = 0; t < frames; ++t)
+    for (int64_t s = 0; s < slots && s < static_cast<int64_t>(meta.text[static_cast<size_t>(t)].size()); ++s) {
+      const std::string& text = meta.text[static_cast<size_t>(t)][static_cast<size_t>(s)];
+      size_t n = std::min(text.size(), static_cast<size_t>(max_bytes));
+      while (n < text.size() && n > 0 && (static_cast<uint8_t>(text[n]) & 0xC0) == 0x80) --n;  // whole characters
+      for (size_t i = 0; i < n; ++i) acc[t][s][static_cast<int64_t>(i)] = static_cast<int16_t>(static_cast<uint8_t>(text[i]) + 1);
+    }
+  return bytes;
+}
+
 }  // namespace nc::gui

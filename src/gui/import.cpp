@@ -135,6 +135,7 @@ RecordingImport import_recording(const RecordingFiles& files, const GuiOptions& 
   result.overflow = meta.overflow;
   if (meta.overflow > 0)
     log::warn("{}: {} meta action(s) beyond {} slots per frame dropped", files.video, meta.overflow, gui.slots);
+  const at::Tensor text_bytes = typed_text_bytes(meta, gui.text_bytes);
   at::Tensor screen = at::zeros({T, 2}, at::kFloat);
   for (int64_t t = 0; t < T; ++t) {
     const GuiFrame& f = trace.frames[static_cast<size_t>(t)];
@@ -166,19 +167,10 @@ RecordingImport import_recording(const RecordingFiles& files, const GuiOptions& 
       clip.frames.push_back(video::letterbox(frame, gui.width, gui.height, fill[0], fill[1], fill[2]));
     }
     nlohmann::json typed = nlohmann::json::array();
-    at::Tensor text_bytes =
-        at::zeros({F, gui.slots, gui.text_bytes}, at::kShort);  // byte + 1, 0 = padding
     for (int64_t t = a; t < b; ++t)
       for (size_t s = 0; s < meta.text[static_cast<size_t>(t)].size(); ++s) {
         const std::string& text = meta.text[static_cast<size_t>(t)][s];
-        if (text.empty()) continue;
-        typed.push_back({{"frame", t - a}, {"slot", s}, {"text", text}});
-        size_t n = std::min(text.size(), static_cast<size_t>(gui.text_bytes));
-        while (n < text.size() && n > 0 && (static_cast<uint8_t>(text[n]) & 0xC0) == 0x80)
-          --n;  // whole characters
-        for (size_t i = 0; i < n; ++i)
-          text_bytes[t - a][static_cast<int64_t>(s)][static_cast<int64_t>(i)] =
-              static_cast<uint8_t>(text[i]) + 1;
+        if (!text.empty()) typed.push_back({{"frame", t - a}, {"slot", s}, {"text", text}});
       }
     std::vector<int64_t> source_frames;
     for (int64_t k = a; k < b; ++k) source_frames.push_back(k);
@@ -204,7 +196,7 @@ RecordingImport import_recording(const RecordingFiles& files, const GuiOptions& 
     clip.tensors["cursor_screen"] = rows(screen, a, b);
     clip.tensors["scroll_delta"] = rows(scroll, a, b);
     clip.tensors["action_types"] = rows(meta.types, a, b);
-    clip.tensors["action_text_bytes"] = text_bytes;
+    clip.tensors["action_text_bytes"] = rows(text_bytes, a, b);
     clip.tensors["action_button"] = rows(meta.button, a, b);
     clip.tensors["action_click_count"] = rows(meta.click_count, a, b);
     clip.tensors["action_drag"] = rows(meta.drag, a, b);

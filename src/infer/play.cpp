@@ -4,15 +4,99 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
+#include <exception>
 
 #include <fmt/format.h>
 
 #include "nc/core/error.h"
 #include "nc/core/strings.h"
 #include "nc/data/frames.h"
+#include "nc/gui/actions.h"
+#include "nc/gui/keys.h"
 #include "nc/video/resize.h"
 
 namespace nc::infer {
+
+namespace {
+
+// The whitespace-separated words of `text`.
+std::vector<std::string> words(const std::string& text) {
+  std::vector<std::string> out;
+  for (const std::string& w : split(text, ' '))
+    if (!trim(w).empty()) out.push_back(trim(w));
+  return out;
+}
+
+double number(const std::string& text, const std::string& command) {
+  size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  check(used == text.size() && std::isfinite(v), "'" + text + "' is not a number", command);
+  return v;
+}
+
+int count(const std::string& text, const std::string& command, int low, int high) {
+  const double v = number(text, command);
+  check(v == std::floor(v) && v >= low && v <= high,
+        "'" + text + "' must be a whole number in [" + std::to_string(low) + ", " + std::to_string(high) + "]", command);
+  return static_cast<int>(v);
+}
+
+// The action commands (/click, /move, /type, /key, /scroll, /wait); false for any other word.
+bool parse_action(const std::string& word, const std::string& rest, PlayInput& in) {
+  const std::vector<std::string> args = words(rest);
+  auto place = [&](const char* usage) {
+    check(args.size() >= 2, std::string("needs the cursor's X Y in frame pixels"), word, usage);
+    in.moves_cursor = true;
+    in.x = number(args[0], word);
+    in.y = number(args[1], word);
+  };
+  if (word == "/click") {
+    const char* usage = "/click X Y [left|middle|right] [1|2|3]";
+    place(usage);
+    check(args.size() <= 4, "too many arguments", word, usage);
+    int button = gui::kLeftButton, clicks = 1;
+    for (size_t i = 2; i < args.size(); ++i) {
+      if (args[i] == "left" || args[i] == "middle" || args[i] == "right")
+        button = args[i] == "left" ? gui::kLeftButton : args[i] == "middle" ? gui::kMiddleButton : gui::kRightButton;
+      else
+        clicks = count(args[i], word, 1, 3);
+    }
+    in.events.push_back(gui::GuiEvent::click(button, clicks));
+  } else if (word == "/move") {
+    place("/move X Y");
+    check(args.size() == 2, "too many arguments", word, "/move X Y");
+  } else if (word == "/type") {
+    check(!rest.empty(), "needs the text to type", word, "/type TEXT");
+    in.events.push_back(gui::GuiEvent::typed(rest));
+  } else if (word == "/key") {
+    check(args.size() == 1, "needs one chord", word, "/key CHORD, e.g. /key ctrl+c or /key Return");
+    // A malformed chord, or a key outside the vocabulary, is an error here, not mid-generation.
+    const gui::Chord chord = gui::parse_chord(args[0], word);
+    check(chord.key != gui::kUnknownKey, "unknown key in '" + args[0] + "'", word, "key names as xdotool writes them");
+    in.events.push_back(gui::GuiEvent::chord(args[0]));
+  } else if (word == "/scroll") {
+    const char* usage = "/scroll up|down|left|right [N]";
+    check(!args.empty() && args.size() <= 2, "needs a direction", word, usage);
+    const gui::Scroll direction = gui::scroll_from_name(args[0]);
+    check(direction != gui::Scroll::kNone, "unknown direction '" + args[0] + "'", word, usage);
+    in.events.push_back(gui::GuiEvent::scroll(direction, args.size() == 2 ? count(args[1], word, 1, 100) : 1));
+  } else if (word == "/wait") {
+    check(args.size() <= 1, "too many arguments", word, "/wait [N]");
+    in.steps = args.empty() ? 1 : count(args[0], word, 1, 1000);
+  } else {
+    return false;
+  }
+  in.kind = PlayInput::Kind::kAction;
+  return true;
+}
+
+}  // namespace
 
 PlayInput parse_play_input(const std::string& line, const std::string& previous) {
   const std::string text = trim(line);
@@ -32,8 +116,8 @@ PlayInput parse_play_input(const std::string& line, const std::string& previous)
     } else if (word == "/caption") {
       check(!rest.empty(), "/caption needs the caption text", "/caption", "e.g. /caption The screen is cleared.");
       in.caption = rest;
-    } else {
-      throw Error("unknown play command '" + word + "'", word, "/caption TEXT, /help or /quit; other lines are commands");
+    } else if (!parse_action(word, rest, in)) {
+      throw Error("unknown play command '" + word + "'", word, "/help lists them; other lines are commands");
     }
     return in;
   }
@@ -48,6 +132,9 @@ std::string play_help() {
   return "type a command line: it becomes the next chunk's caption (\"The user runs `CMD`.\")\n"
          "Enter on an empty line: one more chunk with the same caption\n"
          "/caption TEXT: use TEXT as the caption as it is\n"
+         "checkpoints that follow actions (each is the input of the next step; X Y in frame pixels):\n"
+         "  /click X Y [left|middle|right] [1|2|3]   /move X Y   /type TEXT   /key CHORD (ctrl+c, Return)\n"
+         "  /scroll up|down|left|right [N]   /wait [N]: N steps without input\n"
          "/help: this list    /quit: leave\n";
 }
 
@@ -88,37 +175,106 @@ PlaySession::PlaySession(RolloutEngine& engine, at::Tensor first_frame, SamplerO
 }
 
 double PlaySession::step(const std::string& caption, const std::function<void(const Image&)>& on_frame) {
+  caption_ = caption;
   const auto t0 = std::chrono::steady_clock::now();
+  int64_t shown = 0;
+  const auto count = [&](const Image& f) {
+    ++shown;
+    on_frame(f);
+  };
+  // A causal model streams latent frames until a chunk's worth is shown.
+  do generate(caption, {}, count);
+  while (engine_.config().model.dit.causal && shown < engine_.chunk_frames() - 1);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return seconds > 0 ? static_cast<double>(shown) / seconds : 0;
+}
+
+double PlaySession::act(const PlayInput& action, const std::function<void(const Image&)>& on_frame) {
+  check(action.kind == PlayInput::Kind::kAction, "not an action", "nc play");
+  check(follows_actions(), "this checkpoint follows captions, not actions (model.action.injection is none)",
+        "nc play", "type a command line or /caption TEXT");
+  const int width = static_cast<int>(first_.size(2)), height = static_cast<int>(first_.size(1));
+  if (action.moves_cursor) {
+    check(action.x >= 0 && action.x < width && action.y >= 0 && action.y < height,
+          fmt::format("({}, {}) is outside the {}x{} frame", action.x, action.y, width, height), "nc play");
+    cursor_x_ = action.x;
+    cursor_y_ = action.y;
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  int64_t shown = 0;
+  for (int s = 0; s < action.steps; ++s)
+    generate(caption_, s == 0 ? action.events : std::vector<gui::GuiEvent>{}, [&](const Image& f) {
+      ++shown;
+      on_frame(f);
+    });
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return seconds > 0 ? static_cast<double>(shown) / seconds : 0;
+}
+
+void PlaySession::generate(const std::string& caption, const std::vector<gui::GuiEvent>& events,
+                             const std::function<void(const Image&)>& on_frame) {
+  const bool actions = follows_actions();
+  std::vector<Image> frames;
   if (engine_.config().model.dit.causal) {  // streaming: each frame is shown as soon as it is decoded
     if (!stream_) {
-      stream_ = std::make_unique<FrameStream>(engine_, first_, caption, sampler_, seed_);
+      stream_ = std::make_unique<FrameStream>(engine_, first_, caption, sampler_, seed_,
+                                              actions ? actions_for(1, {}, 0) : model::ActionInputs{});
       stream_->next();  // the given frame, already shown
     } else {
       stream_->set_caption(caption);
     }
-    int64_t shown = 0;
-    while (shown < engine_.chunk_frames() - 1) {
-      for (const Image& f : data::to_images(stream_->next())) {
-        last_image_ = f;
-        ++frames_shown_;
-        ++shown;
-        on_frame(f);
-      }
-    }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    return seconds > 0 ? static_cast<double>(shown) / seconds : 0;
+    frames = data::to_images(
+        stream_->next(actions ? actions_for(stream_->frames_per_step(), events, 0) : model::ActionInputs{}));
+  } else {
+    // A chunk starts at the last frame shown: its actions are that frame's (no events) and the new ones'.
+    const int chunk = engine_.chunk_frames();
+    const at::Tensor video = engine_.generate_chunk(first_, caption, chunk, seed_ + 7919 * chunk_++, sampler_,
+                                                    actions ? actions_for(chunk, events, 1) : model::ActionInputs{});
+    const int64_t t = video.size(1);
+    frames = data::to_images(video.narrow(1, 1, t - 1));
+    first_ = video.select(1, t - 1).to(at::kCPU);
   }
-  const at::Tensor video = engine_.generate_chunk(first_, caption, engine_.chunk_frames(), seed_ + 7919 * chunk_++, sampler_);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const int64_t t = video.size(1);
-  const std::vector<Image> frames = data::to_images(video.narrow(1, 1, t - 1));
+  previous_x_ = cursor_x_;
+  previous_y_ = cursor_y_;
   for (const Image& f : frames) {
     last_image_ = f;
     ++frames_shown_;
     on_frame(f);
   }
-  first_ = video.select(1, t - 1).to(at::kCPU);
-  return seconds > 0 ? static_cast<double>(frames.size()) / seconds : 0;
+}
+
+model::ActionInputs PlaySession::actions_for(int64_t frames, const std::vector<gui::GuiEvent>& events,
+                                             int64_t event_frame) {
+  const int width = static_cast<int>(first_.size(2)), height = static_cast<int>(first_.size(1));
+  // The frame is the screen (no letterbox); a leading frame at the cursor's previous place lets
+  // the encoders see a move into this step, and is dropped.
+  gui::GuiTrace trace;
+  trace.screen_width = width;
+  trace.screen_height = height;
+  trace.frames.resize(static_cast<size_t>(frames + 1));
+  trace.frames[0].x = previous_x_;
+  trace.frames[0].y = previous_y_;
+  for (int64_t f = 1; f <= frames; ++f) {
+    trace.frames[static_cast<size_t>(f)].x = cursor_x_;
+    trace.frames[static_cast<size_t>(f)].y = cursor_y_;
+  }
+  trace.frames[static_cast<size_t>(event_frame + 1)].events = events;
+  const gui::GuiOptions& g = engine_.config().gui;
+  const gui::Trajectory path = gui::mouse_trajectories(trace, width, height);
+  const gui::MetaActions meta = gui::encode_meta_actions(trace, g.slots, g.alignment.move_threshold);
+  model::ActionInputs in;
+  in.raw_actions = gui::encode_raw_actions(trace, g.alignment.move_threshold);
+  in.mouse_trajectories = path.xy;
+  in.cursor_valid = path.valid;
+  in.types = meta.types;
+  in.button = meta.button;
+  in.click_count = meta.click_count;
+  in.drag = meta.drag;
+  in.scroll_direction = meta.scroll_direction;
+  in.scroll_amount = meta.scroll_amount;
+  in.shortcut = meta.shortcut;
+  in.text_bytes = gui::typed_text_bytes(meta, g.text_bytes);
+  return in.unsqueeze_batch().frames_slice(1, frames);
 }
 
 }  // namespace nc::infer

@@ -177,21 +177,37 @@ body{background:#111;color:#ddd;font:14px monospace;margin:2em}
 img{image-rendering:pixelated;width:min(90vw,960px);border:1px solid #333;display:block;margin:1em 0}
 input{width:min(90vw,960px);background:#000;color:#eee;border:1px solid #555;font:inherit;padding:.4em}
 </style></head><body>
-<div>nc play: type a command and press Enter; an empty line continues; /caption TEXT sets the caption as it is.</div>
+<div>nc play: type a command and press Enter; an empty line continues; /caption TEXT sets the caption as it is.
+<span id="acts" hidden>This checkpoint follows actions: click the frame, or type /type TEXT, /key CHORD,
+/scroll up|down [N], /move X Y, /wait [N].</span></div>
 <img id="frame" alt="waiting for the first frame">
 <form id="f"><input id="line" autocomplete="off" autofocus placeholder="ls -la"></form>
 <div id="status"></div>
 <script>
-let shown = -1;
+let shown = -1, actions = false;
+const send = line => fetch('/input', {method: 'POST', headers: {'Content-Type': 'text/plain'}, body: line});
 document.getElementById('f').onsubmit = e => {
   e.preventDefault();
   const box = document.getElementById('line');
-  fetch('/input', {method: 'POST', headers: {'Content-Type': 'text/plain'}, body: box.value});
+  send(box.value);
   box.value = '';
 };
+// A click on the frame, in the frame's own pixels, is the next step's action.
+const click = (e, button) => {
+  if (!actions) return;
+  e.preventDefault();
+  const img = e.target;
+  const x = Math.floor(e.offsetX * img.naturalWidth / img.clientWidth);
+  const y = Math.floor(e.offsetY * img.naturalHeight / img.clientHeight);
+  send('/click ' + x + ' ' + y + ' ' + button);
+};
+document.getElementById('frame').onclick = e => click(e, 'left');
+document.getElementById('frame').oncontextmenu = e => click(e, 'right');
 async function poll() {
   try {
     const s = await (await fetch('/status')).json();
+    actions = !!s.actions;
+    document.getElementById('acts').hidden = !actions;
     if (s.frame !== shown && s.frame > 0) {
       shown = s.frame;
       document.getElementById('frame').src = '/frame.png?n=' + s.frame;
@@ -199,7 +215,7 @@ async function poll() {
     document.getElementById('status').textContent =
       'frame ' + s.frame + (s.fps ? ' | ' + s.fps.toFixed(1) + ' frames/s' : '') +
       (s.caption ? ' | ' + s.caption : '') + (s.busy ? ' | generating' : '') +
-      (s.queued ? ' | ' + s.queued + ' queued' : '');
+      (s.queued ? ' | ' + s.queued + ' queued' : '') + (s.error ? ' | ' + s.error : '');
   } catch (e) {}
   setTimeout(poll, 100);
 }

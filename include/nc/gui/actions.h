@@ -83,6 +83,9 @@ struct MetaActions {
   int overflow = 0;                            // actions dropped for want of a slot
 };
 MetaActions encode_meta_actions(const GuiTrace& trace, int slots, double move_threshold);
+// The typed text of the type-3 slots as bytes, [T, S, max_bytes] int16: byte + 1, 0 = padding;
+// a text longer than max_bytes keeps its first whole UTF-8 characters that fit.
+at::Tensor typed_text_bytes(const MetaActions& meta, int max_bytes);
 
 // The shortcut vocabulary: id 0 = none; 1 + 169 * modifiers + key otherwise.
 inline constexpr int kShortcutVocab = 1 + kModifierCombos * kKeyboardKeys;  // 2705

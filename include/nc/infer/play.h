@@ -4,14 +4,17 @@
 // (play_server.h).
 #pragma once
 
+#include <cmath>
 #include <functional>
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <ATen/core/Tensor.h>
 
 #include "nc/core/image.h"
+#include "nc/gui/trace.h"
 #include "nc/infer/frame_stream.h"
 #include "nc/infer/rollout.h"
 #include "nc/infer/sampler.h"
@@ -20,16 +23,25 @@ namespace nc::infer {
 
 // What one typed line asks for.
 struct PlayInput {
-  enum class Kind { kPrompt, kQuit, kHelp };
+  enum class Kind { kPrompt, kAction, kQuit, kHelp };
   Kind kind = Kind::kPrompt;
   std::string caption;  // kPrompt: the caption of the next chunk
+  // kAction (a checkpoint that follows actions): the cursor's new place in frame pixels, when
+  // the command moves it; the events, in the first frame of the next step; `steps` steps (the
+  // later ones without events).
+  bool moves_cursor = false;
+  double x = 0, y = 0;
+  std::vector<gui::GuiEvent> events;
+  int steps = 1;
 };
 
 // A command line becomes the regular caption tier's wording for it, "The user runs `ls -la`."
 // (data/captions.cpp; commands clipped to 80 bytes + "..." as there). An empty line continues with
 // `previous` (the last caption; "An empty terminal screen." before any). "/caption TEXT" uses
-// TEXT as it is; "/quit" (or "/exit") quits; "/help" asks for the list. Any other "/word" is an
-// nc::Error naming it.
+// TEXT as it is; "/quit" (or "/exit") quits; "/help" asks for the list. Actions, for checkpoints
+// that follow them: "/click X Y [left|middle|right] [1|2|3]", "/move X Y", "/type TEXT",
+// "/key CHORD" (e.g. ctrl+c, Return), "/scroll up|down|left|right [N]", "/wait [N]" (N steps
+// without input). Any other "/word", or a malformed argument, is an nc::Error naming it.
 PlayInput parse_play_input(const std::string& line, const std::string& previous);
 
 // The help text of the play commands (one line each).
@@ -44,8 +56,8 @@ std::string half_block_text(const Image& frame, int cols, int rows);
 // The character cells of the terminal on `fd` (TIOCGWINSZ); (80, 24) when it is not one.
 std::pair<int, int> terminal_size(int fd);
 
-// The rollout state of a play session: the last frame and caption, and the chunk counter that
-// seeds each chunk's noise.
+// The rollout state of a play session: the last frame and caption, the chunk counter that
+// seeds each chunk's noise, and, for a checkpoint that follows actions, the cursor.
 class PlaySession {
  public:
   // `first_frame` [3, H, W] in [-1, 1].
@@ -57,6 +69,13 @@ class PlaySession {
   // from a FrameStream that lives across steps (its key/value cache holds the session's past
   // frames), each shown as soon as it is decoded.
   double step(const std::string& caption, const std::function<void(const Image&)>& on_frame);
+  // An action (PlayInput::Kind::kAction) enters as the input of the next step: one latent frame
+  // of a causal model (its events in that frame's first pixel frame), or one chunk of a clip
+  // model (in the chunk's first new frame); later steps, and the chunks of step(), hold the
+  // cursor still without events. Frames and the return value as step(). Throws nc::Error for
+  // a checkpoint that does not follow actions, or a cursor outside the frame.
+  double act(const PlayInput& action, const std::function<void(const Image&)>& on_frame);
+  bool follows_actions() const { return engine_.uses_actions(); }
 
   const Image& last_frame() const { return last_image_; }
   int64_t frames_shown() const { return frames_shown_; }
@@ -69,7 +88,18 @@ class PlaySession {
   uint64_t chunk_ = 0;
   Image last_image_;
   int64_t frames_shown_ = 1;
+  // One step (a latent frame of a causal model, a chunk less its given frame otherwise), with
+  // `events` in its first new frame when the model follows actions; each frame to `on_frame`.
+  void generate(const std::string& caption, const std::vector<gui::GuiEvent>& events,
+                  const std::function<void(const Image&)>& on_frame);
+  // The actions [1, frames, ...] of `frames` pixel frames with the cursor where it is now and
+  // `events` in frame `event_frame`, encoded as the GUI shards are (gui/actions.h).
+  model::ActionInputs actions_for(int64_t frames, const std::vector<gui::GuiEvent>& events, int64_t event_frame);
+
   std::unique_ptr<FrameStream> stream_;  // a causal model's frame-by-frame state
+  std::string caption_;                  // the last caption (actions keep it)
+  double cursor_x_ = NAN, cursor_y_ = NAN;         // frame pixels; NaN until an action places it
+  double previous_x_ = NAN, previous_y_ = NAN;     // before the last step (the v1 move event)
 };
 
 }  // namespace nc::infer

@@ -3,8 +3,10 @@
 # the demo's DiT (same clips, VAE and budget), rolled out frame by frame from the held-out tapes
 # for 1x, 4x and 16x the training clip's 5 frames and scored against the tapes' own frames
 # (PSNR, SSIM, OCR character accuracy):
-#   plain       one noise level per clip (model.flow.frame_noise shared), clean context
-#   anti-drift  a noise level per latent frame (diffusion forcing), context re-noised to 0.1
+#   plain         one noise level per clip (model.flow.frame_noise shared), clean context
+#   anti-drift    a noise level per latent frame (diffusion forcing), context re-noised to 0.1
+#   self-rollout  anti-drift, and half the steps learn a frame after context the DiT generated
+#                 itself (train.dit.self_rollout 0.5)
 # plus the copy-first baseline (the given frame repeated). The long references are the same
 # tapes with 81 frames 0.2 s apart: past a tape's end its screen stays as it was (the last
 # frame repeated), so most of a long rollout asks the model to hold a still screen.
@@ -12,7 +14,8 @@
 #   scripts/drift.sh --demo DIR [--minutes M] [--out DIR]
 #
 # --demo is a finished scripts/demo.sh folder (its tape clips, VAE and latent statistics).
-# --minutes per DiT (default 5.2, the demo's). Default --out: DIR/drift. Needs a build.
+# --minutes per DiT (default 5.2, the demo's). Default --out: DIR/drift. Finished trainings and
+# rollouts in --out are reused (delete them to redo). Needs a build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,6 +49,7 @@ fi
 
 train() {  # name, extra --set flags...
   local name=$1; shift
+  [[ -f $out/$name/summary.json ]] && return  # finished before
   rm -rf "$out/$name"
   stage "train the $name causal DiT for $minutes min -> $out/$name"
   "$NC" train --config configs/demo.yaml --run-dir "$out/$name" \
@@ -54,21 +58,23 @@ train() {  # name, extra --set flags...
 }
 train plain --set model.flow.frame_noise=shared
 train anti-drift --set model.flow.frame_noise=per_frame
+train self-rollout --set model.flow.frame_noise=per_frame --set train.dit.self_rollout=0.5 --set rollout.context_noise=0.1
 
 rows=()
 for frames in 5 20 80; do
-  for run in plain anti-drift copy-first; do
+  for run in plain anti-drift self-rollout copy-first; do
     flags=(--set rollout.context_noise=0)
     ckpt="$out/plain"
     case $run in
-      anti-drift) flags=(--set rollout.context_noise=0.1); ckpt="$out/anti-drift" ;;
+      anti-drift|self-rollout) flags=(--set rollout.context_noise=0.1); ckpt="$out/$run" ;;
       copy-first) flags=(--copy-first) ;;
     esac
     dir="$out/rollouts/$run-$frames"
+    rows+=("$run $frames $dir")
+    [[ -f $dir/eval/eval.json ]] && continue  # done before
     stage "roll out $frames frames ($run) -> $dir"
     "$NC" rollout --ckpt "$ckpt" --from-shards "$long" --held-out --frames "$frames" "${flags[@]}" --out "$dir"
     "$NC" eval --pred "$dir" --ref "$long" --config configs/demo.yaml --out "$dir/eval" > /dev/null
-    rows+=("$run $frames $dir")
   done
 done
 

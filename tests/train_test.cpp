@@ -11,6 +11,7 @@
 #include <cmath>
 #include <filesystem>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <ATen/ATen.h>
@@ -283,6 +284,38 @@ TEST(Trainer, CausalDitLearnsWithPerFrameNoise) {
   o.run_dir = dir.file("run");
   const TrainSummary s = Trainer(c, o).run();
   EXPECT_LT(s.last_loss, 0.7 * s.first_loss) << s.first_loss << " -> " << s.last_loss;
+}
+
+// Self-rollout: on about half the steps the causal DiT generates the context itself and learns
+// frame k in [1, F - 1] after it (3 latent frames here: k is 1 or 2); the loss still drops.
+TEST(Trainer, SelfRolloutLearnsAfterItsOwnContext) {
+  test::TempDir dir;
+  write_square_shards(dir.file("d"), 16);
+  auto sets = with(tiny_overrides(dir.file("d"), "dit"),
+                   {"train.steps=40", "train.dit.first_frame=slice", "model.dit.causal=true",
+                    "model.flow.frame_noise=per_frame", "train.dit.self_rollout=0.5", "rollout.context_noise=0.1"});
+  Config c = config::load<Config>(test::source_path("configs/tiny.yaml"), sets);
+  TrainerOptions o;
+  o.run_dir = dir.file("run");
+  const TrainSummary s = Trainer(c, o).run();
+  EXPECT_LT(s.last_loss, 0.7 * s.first_loss) << s.first_loss << " -> " << s.last_loss;
+  std::set<int> frames;  // the frame each step learned: 0 for a plain diffusion-forcing step
+  std::istringstream lines(read_file(dir.file("run/metrics.jsonl")));
+  for (std::string line; std::getline(lines, line);) {
+    const auto record = nlohmann::json::parse(line);
+    if (record.contains("self_rollout_frame")) frames.insert(static_cast<int>(record["self_rollout_frame"].get<double>()));
+  }
+  EXPECT_EQ(frames, (std::set<int>{0, 1, 2}));
+
+  c.model.dit.causal = false;
+  c.model.flow.frame_noise = "shared";
+  o.run_dir = dir.file("clip");
+  try {
+    Trainer(c, o).run();
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("train.dit.self_rollout"), std::string::npos) << e.what();
+  }
 }
 
 // Few-step distillation: a one-step student learns to land where the teacher's 4-step sampler

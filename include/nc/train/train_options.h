@@ -63,6 +63,9 @@ struct DitTrainOptions {
   std::string teacher;        // a DiT checkpoint (folder or file) of this config's shape; empty: flow matching
   int teacher_steps = 16;
   std::string teacher_sampler = "unipc";
+  // Self-rollout (causal models, docs/TRAINING.md "Causal models and distillation"): the share
+  // of steps that learn a frame after context the DiT generated itself.
+  double self_rollout = 0;
   template <class V>
   void visit(V& v) {
     using namespace config;
@@ -74,6 +77,10 @@ struct DitTrainOptions {
       "distil this DiT checkpoint into a one-step student (the trained DiT); empty: flow matching");
     v("teacher_steps", teacher_steps, "sampler steps of the teacher's targets", between(1, 1000));
     v("teacher_sampler", teacher_sampler, "the teacher's sampler: euler or unipc", one_of({"euler", "unipc"}));
+    v("self_rollout", self_rollout,
+      "causal models: the share of steps whose context frames the DiT generates itself (one x0 step each, "
+      "re-noised to rollout.context_noise) before it learns the next true frame; 0: off",
+      between(0, 1));
   }
 };
 

@@ -104,8 +104,20 @@ TEST(FrameStream, LongStreamsKeepMemoryFlatAndMatchGenerate) {
   ASSERT_EQ(video.size(1), 39);
   EXPECT_TRUE(at::allclose(video, streamed.narrow(1, 0, 39), 1e-5, 1e-5));
 
-  s.cfg = 3;
-  EXPECT_THROW(FrameStream(engine, first, "x", s, 7), Error);
+  // Guidance: the unconditional branch (the empty caption) keeps its own cache.
+  SamplerOptions guided = s;
+  guided.cfg = 3;
+  FrameStream with_guidance(engine, first, "The user runs `ls`.", guided, 7);
+  with_guidance.next();
+  EXPECT_GT((with_guidance.next() - frames[1]).abs().max().item<double>(), 1e-4) << "guidance changes the frames";
+  {
+    at::NoGradGuard no_grad;  // every caption, the empty one included, now conditions the same
+    engine.dit()->text_embedding_2->weight.zero_();
+    engine.dit()->text_embedding_2->bias.zero_();
+  }
+  FrameStream a(engine, first, "The user runs `ls`.", guided, 7), b(engine, first, "The user runs `ls`.", s, 7);
+  for (int i = 0; i < 5; ++i)
+    EXPECT_TRUE(at::allclose(a.next(), b.next(), 1e-5, 1e-5)) << "guidance without a text signal changes nothing, frame " << i;
 }
 
 // A causal model with actions streams each latent frame from the actions of the pixel frames

@@ -4,6 +4,7 @@
 #include <ATen/ops/cat.h>
 #include <ATen/ops/full.h>
 #include <ATen/ops/randn.h>
+#include <ATen/ops/zeros_like.h>
 #include <c10/core/GradMode.h>
 
 #include "nc/core/error.h"
@@ -22,13 +23,13 @@ FrameStream::FrameStream(RolloutEngine& engine, const at::Tensor& first_frame, c
       stride_(engine.vae()->options().temporal_stride()) {
   const Config& config = engine.config();
   check(config.model.dit.causal, "frame-by-frame generation needs a causal model", "model.dit.causal");
-  check(sampler.cfg == 1.0, "guidance is not supported frame by frame yet", "rollout.cfg", "set it to 1");
   check(first_frame.dim() == 3 && first_frame.size(0) == 3, "the first frame must be [3, H, W]", "rollout");
   check(!config.model.action.cursor.reference, "frame-by-frame generation does not draw the cursor reference yet",
         "model.action.cursor.reference");
   const int64_t stride = stride_;
   const int64_t clip_latents = (config.data.frames - 1) / stride + 1;
   cache_.window = sampler.window > 0 ? sampler.window : std::max<int64_t>(1, clip_latents - 1);
+  if (guided()) uncond_cache_.window = cache_.window;
   c10::NoGradGuard no_grad;
   set_caption(caption);
   const at::Tensor first = first_frame_.to(engine.device()).unsqueeze(0);  // [1, 3, H, W]
@@ -48,6 +49,7 @@ FrameStream::FrameStream(RolloutEngine& engine, const at::Tensor& first_frame, c
 void FrameStream::set_caption(const std::string& caption) {
   c10::NoGradGuard no_grad;
   context_ = engine_.captions().encode({caption});
+  empty_context_ = at::zeros_like(context_);  // what text dropout trained for, as generate_chunk
 }
 
 at::Tensor FrameStream::action_feature(const model::ActionInputs& actions, int64_t frames, int64_t step) {
@@ -81,7 +83,9 @@ void FrameStream::commit(const at::Tensor& latent, const at::Tensor& y, const at
     const at::Tensor noise = at::randn(latent.sizes(), gen_, at::TensorOptions().dtype(at::kFloat)).to(latent.device());
     x = model::add_noise(latent, noise, at::full({}, sigma, latent.options()));
   }
-  engine_.dit()->forward_cached(x, at::full({1}, sigma * train_steps, x.options()), context_, y, cache_, true, action);
+  const at::Tensor t = at::full({1}, sigma * train_steps, x.options());
+  engine_.dit()->forward_cached(x, t, context_, y, cache_, true, action);
+  if (guided()) engine_.dit()->forward_cached(x, t, empty_context_, y, uncond_cache_, true, action);
 }
 
 at::Tensor FrameStream::next(const model::ActionInputs& actions) {
@@ -99,9 +103,12 @@ at::Tensor FrameStream::next(const model::ActionInputs& actions) {
       at::randn({1, z, 1, y_next_.size(3), y_next_.size(4)}, gen_, at::TensorOptions().dtype(at::kFloat))
           .to(y_next_.device());
   auto velocity = [&](const at::Tensor& x, double sigma) {
-    const at::Tensor out = engine_.dit()->forward_cached(x, at::full({1}, sigma * train_steps, x.options()), context_,
-                                                         y_next_, cache_, false, action);
-    return model::velocity_from_prediction(flow, out, x, at::full({}, sigma, x.options()));
+    const at::Tensor t = at::full({1}, sigma * train_steps, x.options());
+    const at::Tensor s = at::full({}, sigma, x.options());
+    const at::Tensor cond = engine_.dit()->forward_cached(x, t, context_, y_next_, cache_, false, action);
+    if (!guided()) return model::velocity_from_prediction(flow, cond, x, s);
+    const at::Tensor uncond = engine_.dit()->forward_cached(x, t, empty_context_, y_next_, uncond_cache_, false, action);
+    return model::velocity_from_prediction(flow, uncond + (cond - uncond) * sampler_.cfg, x, s);
   };
   const at::Tensor latent = sample(velocity, start, sampler_);
   commit(latent, y_next_, action);

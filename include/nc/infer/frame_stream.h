@@ -21,7 +21,8 @@ namespace nc::infer {
 class FrameStream {
  public:
   // `first_frame` [3, H, W] in [-1, 1]; with actions, `first_actions` [1, 1, ...] are the given
-  // frame's. Guidance (cfg != 1) is not supported yet.
+  // frame's. With guidance (sampler.cfg != 1) the unconditional branch (the empty caption, as
+  // text dropout trained it) keeps its own key/value cache: every frame runs through both.
   FrameStream(RolloutEngine& engine, const at::Tensor& first_frame, const std::string& caption,
               const SamplerOptions& sampler, uint64_t seed, const model::ActionInputs& first_actions = {});
 
@@ -34,11 +35,12 @@ class FrameStream {
   // Later frames follow this caption (the key/value cache keeps the frames made so far).
   void set_caption(const std::string& caption);
 
-  const model::DitKvCache& cache() const { return cache_; }
+  const model::DitKvCache& cache() const { return cache_; }  // the conditional branch's
   int64_t latent_frames() const { return latent_frames_; }  // made so far, the given one included
 
  private:
-  // Noises `latent` to rollout.context_noise and runs it through the DiT into the cache.
+  bool guided() const { return sampler_.cfg != 1.0; }
+  // Noises `latent` to rollout.context_noise and runs it through the DiT into the cache(s).
   void commit(const at::Tensor& latent, const at::Tensor& y, const at::Tensor& action);
   // With actions: encodes those of the next `frames` pixel frames into the history and returns
   // the aligned feature [1, 1, D] of latent step `step`; undefined for a model without actions.
@@ -46,11 +48,11 @@ class FrameStream {
 
   RolloutEngine& engine_;
   SamplerOptions sampler_;
-  model::DitKvCache cache_;
+  model::DitKvCache cache_, uncond_cache_;  // the caption's; guidance: the empty caption's
   model::VaeDecodeStream decoder_;
   at::Generator gen_;
   at::Tensor first_frame_;  // [3, H, W]
-  at::Tensor context_;      // the caption's text features
+  at::Tensor context_, empty_context_;  // the caption's text features, and zeros like them
   at::Tensor y_first_, y_next_;  // i2v condition of the given frame and of every later one
   at::Tensor action_history_;  // per-frame action features [1, n, D] of the latest pixel frames
   int64_t action_first_ = 0;   // the pixel frame of action_history_'s first entry

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The GPU check: builds nc's training core against the LibTorch inside a PyTorch wheel (CUDA) and
 # runs `nc version`, CUDA matrix products, bf16 training steps of the small config through
-# NCCL (time and peak memory) and the small config's causal stream (frames/s, latency), on a
-# machine that has nothing else installed.
+# NCCL (time and peak memory) and causal streams of the small and Wan2.1 1.3B shapes in bf16
+# (frames/s, latency), on a machine that has nothing else installed.
 #
 #   scripts/device_check.sh prepare   on the Debian machine: copies the header-only libraries
 #                                     (nlohmann-json, fmt, spdlog, CLI11) into .devdeps/include
@@ -43,11 +43,17 @@ run() {
   ./build-gpu/nc bench gemm --config .devdeps/configs/tiny.json --set run.device=cuda \
     --sizes 1024 4096 8192 --out "$out/gemm_cuda.json"
   train_step "$out"
-  # Frame-by-frame generation of a causal small DiT (float32; the initial weights): frames/s and
-  # input latency by sampler steps, 384x640.
+  # Frame-by-frame generation of causal DiTs in bf16 (initial weights; speed does not depend on
+  # them): frames/s and input latency by sampler steps, the small shape at 384x640 and Wan2.1
+  # 1.3B's shape at 480x832 as an image-to-video model without CLIP tokens (streams continue a
+  # given frame; in_dim 36 as Wan's i2v), a cache of 6 latent frames, its full VAE per frame.
   ./build-gpu/nc bench stream --config .devdeps/configs/small.json --set run.device=cuda \
-    --set data.frames=17 --set data.height=384 --set data.width=640 --steps 1 2 4 --frames 20 \
-    --out "$out/stream_small_cuda.json" || true
+    --set rollout.precision=bf16 --set data.frames=17 --set data.height=384 --set data.width=640 \
+    --steps 1 2 4 --frames 20 --out "$out/stream_small_cuda.json" || true
+  ./build-gpu/nc bench stream --config .devdeps/configs/wan-1.3b.json --set run.device=cuda \
+    --set rollout.precision=bf16 --set model.dit.model_type=i2v --set model.dit.in_dim=36 \
+    --set model.dit.image_context=false --set data.height=480 --set data.width=832 --window 6 \
+    --steps 1 2 3 --frames 10 --out "$out/stream_wan13b_cuda.json" || true
   echo "device_check: done"
 }
 

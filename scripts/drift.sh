@@ -7,7 +7,8 @@
 #   anti-drift    a noise level per latent frame (diffusion forcing), context re-noised to 0.1
 #   self-rollout  anti-drift, and half the steps learn a frame after context the DiT generated
 #                 itself (train.dit.self_rollout 0.5)
-# plus the copy-first baseline (the given frame repeated). The long references are the same
+# the last two also rolled out with the given frame kept in the cache (rollout.sink 1, rows
+# "+sink"), plus the copy-first baseline (the given frame repeated). The long references are the same
 # tapes with 81 frames 0.2 s apart: past a tape's end its screen stays as it was (the last
 # frame repeated), so most of a long rollout asks the model to hold a still screen.
 #
@@ -62,11 +63,12 @@ train self-rollout --set model.flow.frame_noise=per_frame --set train.dit.self_r
 
 rows=()
 for frames in 5 20 80; do
-  for run in plain anti-drift self-rollout copy-first; do
+  for run in plain anti-drift anti-drift+sink self-rollout self-rollout+sink copy-first; do
     flags=(--set rollout.context_noise=0)
     ckpt="$out/plain"
     case $run in
       anti-drift|self-rollout) flags=(--set rollout.context_noise=0.1); ckpt="$out/$run" ;;
+      *+sink) flags=(--set rollout.context_noise=0.1 --set rollout.sink=1); ckpt="$out/${run%+sink}" ;;
       copy-first) flags=(--copy-first) ;;
     esac
     dir="$out/rollouts/$run-$frames"

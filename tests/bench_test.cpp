@@ -83,6 +83,15 @@ TEST(BenchStream, RowsPerStepsAndMemoryOverALongStream) {
   ASSERT_GE(memory.size(), 3u);
   EXPECT_EQ(memory[1]["cache_kib"], memory.back()["cache_kib"]);
   EXPECT_GT(memory.back()["frames"].get<int>(), 0);
+
+  // A model that follows actions streams with them (a click for the latency row).
+  r = test::run_nc({"bench", "stream", "--config", test::source_path("configs/tiny.yaml"), "--steps", "1", "--frames",
+                    "2", "--set", "data.frames=5", "--set", "run.threads=1", "--set", "data.height=32", "--set",
+                    "data.width=48", "--set", "model.action.injection=residual", "--out", dir.file("actions.json")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto with_actions = nlohmann::json::parse(read_file(dir.file("actions.json")));
+  EXPECT_EQ(with_actions["actions"], "residual");
+  EXPECT_GT(with_actions["results"][0]["frames_per_s"].get<double>(), 0);
 }
 
 }  // namespace

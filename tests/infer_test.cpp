@@ -4,6 +4,8 @@
 // And frame-by-frame streams of a causal DiT.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <ATen/ATen.h>
 
 #include "nc/config.h"
@@ -118,6 +120,43 @@ TEST(FrameStream, LongStreamsKeepMemoryFlatAndMatchGenerate) {
   FrameStream a(engine, first, "The user runs `ls`.", guided, 7), b(engine, first, "The user runs `ls`.", s, 7);
   for (int i = 0; i < 5; ++i)
     EXPECT_TRUE(at::allclose(a.next(), b.next(), 1e-5, 1e-5)) << "guidance without a text signal changes nothing, frame " << i;
+
+  // A sink keeps the given frame; the default window shrinks so that the attended span stays
+  // the training clip's 3 latent frames.
+  SamplerOptions anchored = s;
+  anchored.window = 0;
+  anchored.sink = 1;
+  FrameStream sunk(engine, first, "x", anchored, 7);
+  for (int i = 0; i < 5; ++i) sunk.next();
+  EXPECT_EQ(sunk.cache().sink, 1);
+  EXPECT_EQ(sunk.cache().window, 1);
+  EXPECT_EQ(sunk.cache().frames, 2);
+}
+
+// rollout.precision bf16: the DiT runs under bf16 autocast (here on the CPU): the frames differ
+// from float32's, and stay close to them.
+TEST(FrameStream, Bf16PrecisionStaysCloseToFloat32) {
+  const Config c = config::load<Config>(test::source_path("configs/tiny.yaml"),
+                                        {"model.dit.causal=true", "data.frames=9", "run.threads=1"});
+  at::manual_seed(4);
+  RolloutEngine engine(c, "", at::kCPU, /*untrained=*/true);
+  {
+    at::NoGradGuard no_grad;
+    engine.dit()->head->head->weight.normal_(0, 0.1);
+  }
+  const at::Tensor first = at::rand({3, 32, 32}) * 2 - 1;
+  SamplerOptions fp32;
+  fp32.sampler = "euler";
+  fp32.steps = 2;
+  fp32.cfg = 1;
+  SamplerOptions bf16 = fp32;
+  bf16.precision = "bf16";
+  FrameStream a(engine, first, "x", fp32, 3), b(engine, first, "x", bf16, 3);
+  a.next(), b.next();
+  double worst = 0;
+  for (int i = 0; i < 3; ++i) worst = std::max(worst, (a.next() - b.next()).abs().max().item<double>());
+  EXPECT_GT(worst, 0) << "bf16 arithmetic differs somewhere";
+  EXPECT_LT(worst, 0.1) << "but stays close (frames in [-1, 1])";
 }
 
 // A causal model with actions streams each latent frame from the actions of the pixel frames

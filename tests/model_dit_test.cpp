@@ -427,6 +427,18 @@ TEST(DitKvCache, TheWindowBoundsMemory) {
   EXPECT_EQ(bytes[1], 2 * bytes[0]);
   EXPECT_EQ(bytes.back(), bytes[1]);  // flat after the window fills
   EXPECT_EQ(cache.k[0].size(1), 2 * 4);  // 2 frames of 2 x 2 tokens
+
+  // A sink of one frame: the first frame stays ahead of a window of 2, the oldest of the
+  // others leaves; held in order (sink, then the newest two).
+  DitKvCache anchored(2, 1);
+  std::vector<at::Tensor> keys;  // each pushed frame's keys in block 0
+  for (int f = 0; f < 6; ++f) {
+    dit->forward_cached(at::randn({1, o.out_dim, 1, 4, 4}), at::zeros({1}), context,
+                        at::randn({1, o.in_dim - o.out_dim, 1, 4, 4}), anchored, true);
+    keys.push_back(anchored.k[0].narrow(1, anchored.k[0].size(1) - 4, 4).clone());
+    EXPECT_EQ(anchored.frames, std::min(f + 1, 3));
+  }
+  EXPECT_TRUE(at::equal(anchored.k[0], at::cat({keys[0], keys[4], keys[5]}, 1)));
 }
 
 std::map<std::string, at::Tensor> grads_of(Dit& dit) {

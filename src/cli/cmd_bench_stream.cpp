@@ -1,7 +1,9 @@
 // nc bench stream: frame-by-frame generation with a causal DiT (frame_stream.h), as `nc play`
-// streams it: frames per second by sampler steps, the latency from a new input (a caption) to
-// its first decoded frame, and memory over a long stream (resident set and the key/value
-// cache, sampled as it runs). The model is the config's with model.dit.causal set and its
+// streams it: frames per second by sampler steps, the latency from a new input (a caption and,
+// for a model that follows actions, a click) to its first decoded frame, and memory over a long
+// stream (resident set and the key/value cache, sampled as it runs). A model with actions gets
+// them on every frame, encoded as nc play encodes them (no event but the latency row's click,
+// the cursor at the centre). The model is the config's with model.dit.causal set and its
 // initial weights (speed does not depend on them); with --ckpt, a causal checkpoint's.
 #include <unistd.h>
 
@@ -19,7 +21,9 @@
 #include "nc/core/progress.h"
 #include "nc/core/run_config.h"
 #include "nc/core/system_info.h"
+#include "nc/gui/trace.h"
 #include "nc/infer/frame_stream.h"
+#include "nc/infer/play.h"
 
 namespace nc::cli {
 namespace {
@@ -55,14 +59,23 @@ void run_bench_stream(const BenchStreamArgs& a) {
   sampler.cfg = 1;
   if (a.window > 0) sampler.window = a.window;
   const at::Tensor first = at::full({3, config.data.height, config.data.width}, -0.8);  // a dark screen
+  const bool acts = engine.uses_actions();
+  const int64_t stride = engine.vae()->options().temporal_stride();
+  const infer::PlayCursor centre{config.data.width / 2.0, config.data.height / 2.0};
+  const auto actions = [&](int64_t frames, const std::vector<gui::GuiEvent>& events = {}) {
+    return acts ? infer::encode_play_actions(config.gui, config.data.width, config.data.height, frames, centre, centre,
+                                             events)
+                : model::ActionInputs{};
+  };
   using Clock = std::chrono::steady_clock;
   const auto seconds_since = [](Clock::time_point t) {
     return std::chrono::duration<double>(Clock::now() - t).count();
   };
 
-  std::cout << fmt::format("bench stream: {} ({} weights), {}x{}, rollout.window {} (0: the clip's latent frames less "
-                           "one), device {}, {} threads; {} timed latent frames per row after a warm-up frame\n",
-                           config.run.name, a.ckpt.empty() ? "initial" : "checkpoint", config.data.width,
+  std::cout << fmt::format("bench stream: {} ({} weights{}), {}x{}, rollout.window {} (0: the clip's latent frames "
+                           "less one), device {}, {} threads; {} timed latent frames per row after a warm-up frame\n",
+                           config.run.name, a.ckpt.empty() ? "initial" : "checkpoint",
+                           acts ? ", actions " + config.model.action.injection : std::string(), config.data.width,
                            config.data.height, sampler.window, device.str(), available_cores(), a.frames);
   std::cout << fmt::format("  {:<7} {:>5}  {:>9}  {:>11}  {:>9}  {:>10}\n", "sampler", "steps", "frames/s",
                            "latency ms", "cache KiB", "RSS MiB");
@@ -71,15 +84,15 @@ void run_bench_stream(const BenchStreamArgs& a) {
   for (int steps : a.steps) {
     infer::SamplerOptions o = sampler;
     o.steps = steps;
-    infer::FrameStream stream(engine, first, "The user runs `ls -la`.", o, 0);
-    stream.next();  // the given frame
-    stream.next();  // warm-up
-    // Latency: a new caption to its first decoded frame.
+    infer::FrameStream stream(engine, first, "The user runs `ls -la`.", o, 0, actions(1));
+    stream.next();                   // the given frame
+    stream.next(actions(stride));    // warm-up
+    // Latency: a new input (caption; click) to its first decoded frame.
     const auto t_input = Clock::now();
     stream.set_caption("The user runs `pwd`.");
-    int64_t pixel_frames = stream.next().size(1);
+    int64_t pixel_frames = stream.next(actions(stride, {gui::GuiEvent::click(gui::kLeftButton)})).size(1);
     const double latency = seconds_since(t_input);
-    for (int f = 1; f < a.frames; ++f) pixel_frames += stream.next().size(1);
+    for (int f = 1; f < a.frames; ++f) pixel_frames += stream.next(actions(stride)).size(1);
     const double fps = static_cast<double>(pixel_frames) / seconds_since(t_input);
     progress.advance();
     const double cache_kib = static_cast<double>(stream.cache().bytes()) / 1024;
@@ -97,7 +110,7 @@ void run_bench_stream(const BenchStreamArgs& a) {
   if (a.seconds > 0) {
     infer::SamplerOptions o = sampler;
     o.steps = a.steps.front();
-    infer::FrameStream stream(engine, first, "The user runs `top`.", o, 1);
+    infer::FrameStream stream(engine, first, "The user runs `top`.", o, 1, actions(1));
     stream.next();  // the given frame
     const auto start = Clock::now();
     double next_sample = 0;
@@ -113,7 +126,7 @@ void run_bench_stream(const BenchStreamArgs& a) {
         next_sample += a.seconds / 10;
       }
       if (t >= a.seconds) break;
-      frames += stream.next().size(1);
+      frames += stream.next(actions(stride)).size(1);
     }
   }
   if (!a.out.empty()) {
@@ -123,6 +136,7 @@ void run_bench_stream(const BenchStreamArgs& a) {
                                   {"height", config.data.height},
                                   {"width", config.data.width},
                                   {"window", sampler.window},
+                                  {"actions", acts ? config.model.action.injection : "none"},
                                   {"results", rows},
                                   {"memory", memory}};
     write_file_atomic(a.out, doc.dump(2) + "\n");

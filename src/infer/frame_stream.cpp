@@ -28,8 +28,10 @@ FrameStream::FrameStream(RolloutEngine& engine, const at::Tensor& first_frame, c
         "model.action.cursor.reference");
   const int64_t stride = stride_;
   const int64_t clip_latents = (config.data.frames - 1) / stride + 1;
-  cache_.window = sampler.window > 0 ? sampler.window : std::max<int64_t>(1, clip_latents - 1);
-  if (guided()) uncond_cache_.window = cache_.window;
+  // The default keeps the attended span (the cache and the new frame) at the training clip's length.
+  cache_.sink = sampler.sink;
+  cache_.window = sampler.window > 0 ? sampler.window : std::max<int64_t>(1, clip_latents - 1 - sampler.sink);
+  if (guided()) uncond_cache_ = model::DitKvCache(cache_.window, cache_.sink);
   c10::NoGradGuard no_grad;
   set_caption(caption);
   const at::Tensor first = first_frame_.to(engine.device()).unsqueeze(0);  // [1, 3, H, W]
@@ -84,6 +86,7 @@ void FrameStream::commit(const at::Tensor& latent, const at::Tensor& y, const at
     x = model::add_noise(latent, noise, at::full({}, sigma, latent.options()));
   }
   const at::Tensor t = at::full({1}, sigma * train_steps, x.options());
+  PrecisionScope precision(sampler_, engine_.device());
   engine_.dit()->forward_cached(x, t, context_, y, cache_, true, action);
   if (guided()) engine_.dit()->forward_cached(x, t, empty_context_, y, uncond_cache_, true, action);
 }
@@ -110,8 +113,12 @@ at::Tensor FrameStream::next(const model::ActionInputs& actions) {
     const at::Tensor uncond = engine_.dit()->forward_cached(x, t, empty_context_, y_next_, uncond_cache_, false, action);
     return model::velocity_from_prediction(flow, uncond + (cond - uncond) * sampler_.cfg, x, s);
   };
-  const at::Tensor latent = sample(velocity, start, sampler_);
-  commit(latent, y_next_, action);
+  at::Tensor latent;
+  {
+    PrecisionScope precision(sampler_, engine_.device());  // one scope: weights cast once per frame
+    latent = sample(velocity, start, sampler_);
+    commit(latent, y_next_, action);
+  }
   ++latent_frames_;
   return decoder_.push(latent)[0].to(at::kCPU);
 }

@@ -197,8 +197,7 @@ double PlaySession::act(const PlayInput& action, const std::function<void(const 
   if (action.moves_cursor) {
     check(action.x >= 0 && action.x < width && action.y >= 0 && action.y < height,
           fmt::format("({}, {}) is outside the {}x{} frame", action.x, action.y, width, height), "nc play");
-    cursor_x_ = action.x;
-    cursor_y_ = action.y;
+    cursor_ = {action.x, action.y};
   }
   const auto t0 = std::chrono::steady_clock::now();
   int64_t shown = 0;
@@ -234,8 +233,7 @@ void PlaySession::generate(const std::string& caption, const std::vector<gui::Gu
     frames = data::to_images(video.narrow(1, 1, t - 1));
     first_ = video.select(1, t - 1).to(at::kCPU);
   }
-  previous_x_ = cursor_x_;
-  previous_y_ = cursor_y_;
+  previous_ = cursor_;
   for (const Image& f : frames) {
     last_image_ = f;
     ++frames_shown_;
@@ -245,21 +243,27 @@ void PlaySession::generate(const std::string& caption, const std::vector<gui::Gu
 
 model::ActionInputs PlaySession::actions_for(int64_t frames, const std::vector<gui::GuiEvent>& events,
                                              int64_t event_frame) {
-  const int width = static_cast<int>(first_.size(2)), height = static_cast<int>(first_.size(1));
-  // The frame is the screen (no letterbox); a leading frame at the cursor's previous place lets
-  // the encoders see a move into this step, and is dropped.
+  return encode_play_actions(engine_.config().gui, static_cast<int>(first_.size(2)), static_cast<int>(first_.size(1)),
+                             frames, previous_, cursor_, events, event_frame);
+}
+
+model::ActionInputs encode_play_actions(const gui::GuiOptions& g, int width, int height, int64_t frames,
+                                        const PlayCursor& from, const PlayCursor& to,
+                                        const std::vector<gui::GuiEvent>& events, int64_t event_frame) {
+  check(frames >= 1 && event_frame >= 0 && event_frame < frames, "the events' frame must be one of the frames",
+        "encode_play_actions");
+  // A leading frame at `from` (dropped after encoding) gives the encoders the move into these.
   gui::GuiTrace trace;
   trace.screen_width = width;
   trace.screen_height = height;
   trace.frames.resize(static_cast<size_t>(frames + 1));
-  trace.frames[0].x = previous_x_;
-  trace.frames[0].y = previous_y_;
+  trace.frames[0].x = from.x;
+  trace.frames[0].y = from.y;
   for (int64_t f = 1; f <= frames; ++f) {
-    trace.frames[static_cast<size_t>(f)].x = cursor_x_;
-    trace.frames[static_cast<size_t>(f)].y = cursor_y_;
+    trace.frames[static_cast<size_t>(f)].x = to.x;
+    trace.frames[static_cast<size_t>(f)].y = to.y;
   }
   trace.frames[static_cast<size_t>(event_frame + 1)].events = events;
-  const gui::GuiOptions& g = engine_.config().gui;
   const gui::Trajectory path = gui::mouse_trajectories(trace, width, height);
   const gui::MetaActions meta = gui::encode_meta_actions(trace, g.slots, g.alignment.move_threshold);
   model::ActionInputs in;

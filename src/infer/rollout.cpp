@@ -80,7 +80,11 @@ at::Tensor RolloutEngine::generate_chunk(const at::Tensor& first_frame, const st
     return model::velocity_from_prediction(flow, uncond + (cond - uncond) * sampler.cfg, x, s);
   };
   const auto t1 = Clock::now();
-  const at::Tensor latent = sample(velocity, noise, sampler);
+  at::Tensor latent;
+  {
+    PrecisionScope precision(sampler, device_);
+    latent = sample(velocity, noise, sampler);
+  }
   const auto t2 = Clock::now();
   at::Tensor video = vae_->decode(latent, model::VaePass::kChunked)[0];  // [3, T, H, W]
   const auto t3 = Clock::now();
@@ -89,6 +93,10 @@ at::Tensor RolloutEngine::generate_chunk(const at::Tensor& first_frame, const st
   times_.decode_s = std::chrono::duration<double>(t3 - t2).count();
   video.select(1, 0).copy_(first_frame.to(video.device()));              // the given frame, exactly
   return video;
+}
+
+PrecisionScope::PrecisionScope(const SamplerOptions& sampler, const c10::Device& device) {
+  if (sampler.precision == "bf16") autocast_.emplace(device.type());
 }
 
 model::ActionInputs RolloutEngine::prepare_actions(const model::ActionInputs& actions) {

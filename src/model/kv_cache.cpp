@@ -7,11 +7,16 @@
 namespace nc::model {
 namespace {
 
-// `held` with `add` appended along `dim` (each entry one frame `step` wide), less its oldest
-// frame when `evict`; a fresh tensor then, so that the evicted frame's memory is released.
-void append_frame(at::Tensor& held, const at::Tensor& add, int64_t dim, int64_t step, bool keep_held, bool evict) {
+// `held` with `add` appended along `dim` (each entry one frame `step` wide), less its frame
+// `evict` (none when negative); a fresh tensor then, so that the evicted frame's memory is released.
+void append_frame(at::Tensor& held, const at::Tensor& add, int64_t dim, int64_t step, bool keep_held, int64_t evict) {
   const at::Tensor joined = keep_held && held.defined() ? at::cat({held, add}, dim) : add.clone();
-  held = evict ? joined.narrow(dim, step, joined.size(dim) - step).clone() : joined;
+  if (evict < 0) {
+    held = joined;
+    return;
+  }
+  const int64_t begin = evict * step, after = begin + step;
+  held = at::cat({joined.narrow(dim, 0, begin), joined.narrow(dim, after, joined.size(dim) - after)}, dim);
 }
 
 }  // namespace
@@ -30,7 +35,8 @@ void DitKvCache::push(const std::vector<at::Tensor>& new_k, const std::vector<at
   check(!keep || (action.defined() == actions.defined() && input.defined() == inputs.defined()),
         "every frame of a cache has an action feature (and input latent) or none has", "DitKvCache::push");
   tokens_per_frame = tokens;
-  const bool evict = window > 0 && frames + 1 > window;
+  // The oldest frame after the sink leaves once the window is full.
+  const int64_t evict = window > 0 && frames + 1 > sink + window ? sink : -1;
   k.resize(new_k.size());
   v.resize(new_v.size());
   for (size_t i = 0; i < new_k.size(); ++i) {
@@ -39,7 +45,7 @@ void DitKvCache::push(const std::vector<at::Tensor>& new_k, const std::vector<at
   }
   if (action.defined()) append_frame(actions, action, 1, 1, keep, evict);
   if (input.defined()) append_frame(inputs, input, 2, 1, keep, evict);
-  frames = evict ? window : frames + 1;
+  frames = evict >= 0 ? sink + window : frames + 1;
 }
 
 int64_t DitKvCache::bytes() const {

@@ -14,6 +14,7 @@
 #include <ATen/core/Tensor.h>
 
 #include "nc/core/image.h"
+#include "nc/gui/gui_options.h"
 #include "nc/gui/trace.h"
 #include "nc/infer/frame_stream.h"
 #include "nc/infer/rollout.h"
@@ -56,6 +57,19 @@ std::string half_block_text(const Image& frame, int cols, int rows);
 // The character cells of the terminal on `fd` (TIOCGWINSZ); (80, 24) when it is not one.
 std::pair<int, int> terminal_size(int fd);
 
+// Where a play session's cursor is, in frame pixels (NaN until an action places it).
+struct PlayCursor {
+  double x = NAN, y = NAN;
+};
+
+// The actions [1, frames, ...] of `frames` pixel frames of a width x height screen (the frame
+// itself: no letterbox) with the cursor at `to` and `events` in frame `event_frame`, encoded as
+// the GUI shards are (gui/actions.h). The cursor's place `from` before these frames lets the
+// encoders see a move into them (v1's move event).
+model::ActionInputs encode_play_actions(const gui::GuiOptions& gui, int width, int height, int64_t frames,
+                                        const PlayCursor& from, const PlayCursor& to,
+                                        const std::vector<gui::GuiEvent>& events = {}, int64_t event_frame = 0);
+
 // The rollout state of a play session: the last frame and caption, the chunk counter that
 // seeds each chunk's noise, and, for a checkpoint that follows actions, the cursor.
 class PlaySession {
@@ -92,14 +106,12 @@ class PlaySession {
   // `events` in its first new frame when the model follows actions; each frame to `on_frame`.
   void generate(const std::string& caption, const std::vector<gui::GuiEvent>& events,
                   const std::function<void(const Image&)>& on_frame);
-  // The actions [1, frames, ...] of `frames` pixel frames with the cursor where it is now and
-  // `events` in frame `event_frame`, encoded as the GUI shards are (gui/actions.h).
+  // encode_play_actions for this session's frame size and cursor.
   model::ActionInputs actions_for(int64_t frames, const std::vector<gui::GuiEvent>& events, int64_t event_frame);
 
   std::unique_ptr<FrameStream> stream_;  // a causal model's frame-by-frame state
   std::string caption_;                  // the last caption (actions keep it)
-  double cursor_x_ = NAN, cursor_y_ = NAN;         // frame pixels; NaN until an action places it
-  double previous_x_ = NAN, previous_y_ = NAN;     // before the last step (the v1 move event)
+  PlayCursor cursor_, previous_;  // now, and before the last step (the v1 move event)
 };
 
 }  // namespace nc::infer

@@ -6,12 +6,14 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
 
 #include "nc/config.h"
+#include "nc/core/torch_compat.h"
 #include "nc/infer/sampler.h"
 #include "nc/model/dit.h"
 #include "nc/model/vae.h"
@@ -36,6 +38,15 @@ struct ChunkTimes {
   double condition_s = 0;  // the first frame through the VAE encoder, the caption through T5
   double sample_s = 0;     // the sampler's DiT calls
   double decode_s = 0;     // the latents through the VAE decoder
+};
+
+// A scope whose DiT calls run at the sampler's precision (bf16 autocast on `device`, or as they are).
+class PrecisionScope {
+ public:
+  PrecisionScope(const SamplerOptions& sampler, const c10::Device& device);
+
+ private:
+  std::optional<compat::AutocastGuard> autocast_;
 };
 
 class RolloutEngine {

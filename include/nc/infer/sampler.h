@@ -23,10 +23,15 @@ struct SamplerOptions {
   double cfg = 5.0;      // classifier-free guidance scale; 1 = off
   int order = 2;         // UniPC order (1 or 2)
   // Causal models (model.dit.causal, frame_stream.h): latent frames of past context kept in the
-  // key/value cache (0: the training clip's latent frames less one), and the noise level the
-  // generated frames are given before they join it (anti-drift; 0 = clean).
+  // key/value cache (0: the training clip's latent frames less one, less the sink), the first
+  // frames kept for the whole stream ahead of them (the given frame as an anchor), and the noise
+  // level the generated frames are given before they join it (anti-drift; 0 = clean).
   int window = 0;
+  int sink = 0;
   double context_noise = 0;
+  // The DiT's arithmetic in rollouts and streams: fp32, or bf16 autocast on the model's device
+  // (weights stay float32; Wan's float32 islands, the time embedding and the head, stay).
+  std::string precision = "fp32";
 
   template <class V>
   void visit(V& v) {
@@ -38,6 +43,12 @@ struct SamplerOptions {
     v("order", order, "UniPC order", between(1, 2));
     v("window", window, "causal models: latent frames of past context in the key/value cache (0: the clip's less one)",
       at_least(0));
+    v("sink", sink,
+      "causal models: the stream's first latent frames (1: the given frame) kept in the key/value cache for the "
+      "whole stream, ahead of the window; 0: none",
+      between(0, 1));
+    v("precision", precision, "the DiT's arithmetic when generating: fp32, or bf16 autocast on the model's device",
+      one_of({"fp32", "bf16"}));
     v("context_noise", context_noise,
       "causal models: noise level of the generated frames as they join the cache (anti-drift; 0 = clean)",
       between(0, 0.99));

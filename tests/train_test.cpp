@@ -348,6 +348,34 @@ TEST(Trainer, OneStepStudentLearnsTheTeachersSamples) {
   }
 }
 
+// Causal distillation: the one-step student learns the frame after the clip's true context as
+// the causal teacher's 4-step sampler makes it (frame 1 or 2 of 3 latent frames).
+TEST(Trainer, CausalStudentLearnsTheTeachersNextFrames) {
+  test::TempDir dir;
+  write_square_shards(dir.file("d"), 8);
+  const std::string cfg = test::source_path("configs/tiny.yaml");
+  const std::vector<std::string> causal = {"train.dit.first_frame=slice", "model.dit.causal=true",
+                                           "model.flow.frame_noise=per_frame", "rollout.context_noise=0.1"};
+  Config teacher = config::load<Config>(cfg, with(with(tiny_overrides(dir.file("d"), "dit"), causal), {"train.steps=30"}));
+  TrainerOptions o;
+  o.run_dir = dir.file("teacher");
+  Trainer(teacher, o).run();
+  Config student = config::load<Config>(
+      cfg, with(with(tiny_overrides(dir.file("d"), "dit"), causal),
+                {"train.steps=30", "model.dit.weights=" + dir.file("teacher"), "train.dit.teacher=" + dir.file("teacher"),
+                 "train.dit.teacher_steps=4", "model.flow.text_dropout=0", "model.flow.image_dropout=0"}));
+  o.run_dir = dir.file("student");
+  const TrainSummary s = Trainer(student, o).run();
+  EXPECT_LT(s.last_loss, 0.7 * s.first_loss) << s.first_loss << " -> " << s.last_loss;
+  std::set<int> frames;
+  std::istringstream lines(read_file(dir.file("student/metrics.jsonl")));
+  for (std::string line; std::getline(lines, line);) {
+    const auto record = nlohmann::json::parse(line);
+    if (record.contains("distil_frame")) frames.insert(static_cast<int>(record["distil_frame"].get<double>()));
+  }
+  EXPECT_EQ(frames, (std::set<int>{1, 2}));
+}
+
 TEST(Trainer, KilledRunResumesBitExact) {
   test::TempDir dir;
   write_square_shards(dir.file("d"), 8);

@@ -85,13 +85,9 @@ class DitStage : public Stage {
     model::apply_dropout(c, text_drop, image_drop, vae_->options().temporal_stride());
     if (reference.defined())
       c.y = at::cat({c.y, reference}, 1);  // the cursor stream is never dropped
-    if (teacher_) return distil(x0, c, extra, seeds);
-    if (self_rollout_ > 0 && uniform_per_sample({seeds.front()}, 5).item<double>() < self_rollout_) {
-      // Which frame it learns, k in [1, F - 1], the same for the whole batch.
-      const int64_t frames = x0.size(2);
-      const int64_t k = 1 + std::min<int64_t>(frames - 2, static_cast<int64_t>(uniform_per_sample({seeds.front()}, 6).item<double>() * (frames - 1)));
-      return self_rollout(x0, c, extra, seeds, k);
-    }
+    if (teacher_) return dit_->options().causal ? distil_next_frame(x0, c, extra, seeds) : distil(x0, c, extra, seeds);
+    if (self_rollout_ > 0 && uniform_per_sample({seeds.front()}, 5).item<double>() < self_rollout_)
+      return self_rollout(x0, c, extra, seeds, draw_frame(seeds, x0.size(2)));
     const at::Tensor sigma = draw_sigmas(seeds, x0.size(2)).to(device_);
     const at::Tensor noise = randn_per_sample(seeds, x0.sizes().slice(1), x0.options(), 1);
     const at::Tensor xt = model::add_noise(x0, noise, sigma);
@@ -202,8 +198,8 @@ class DitStage : public Stage {
 
   void load_teacher(const Config& config, const c10::Device& device) {
     const TrainOptions& t = config.train;
-    check(!config.model.dit.causal, "distillation trains a clip model; a causal one is not supported yet",
-          "train.dit.teacher");
+    check(!config.model.dit.causal || (config.data.frames - 1) / config.model.vae.temporal_stride() >= 1,
+          "causal distillation needs clips of at least two latent frames", "data.frames");
     model::DitOptions o = config.model.dit;
     o.weights.clear();
     teacher_ = model::build_dit(o, device, action_);
@@ -250,37 +246,77 @@ class DitStage : public Stage {
   // only: the auxiliary action and cursor losses are left out on these steps.
   StepOutput self_rollout(const at::Tensor& x0, const model::Conditions& c, const model::DitForwardOptions& extra,
                           const std::vector<uint64_t>& seeds, int64_t k) {
-    const int steps = flow_.num_train_timesteps;
     const int64_t b = x0.size(0);
     const at::Tensor noise = randn_per_sample(seeds, x0.sizes().slice(1), x0.options(), 1);
     const at::Tensor start = randn_per_sample(seeds, x0.sizes().slice(1), x0.options(), 7);  // generation noise
-    const at::Tensor context_sigma = at::full({}, context_noise_, x0.options());
-    const auto y_of = [&](int64_t n) { return c.y.defined() ? c.y.narrow(2, 0, n) : at::Tensor(); };
-    const auto context_times = [&](int64_t n) { return at::full({b, n}, context_noise_ * steps, x0.options()); };
     at::Tensor context = x0.narrow(2, 0, 1);
     {
       c10::NoGradGuard no_grad;
       const at::Tensor one = at::ones({b}, x0.options());
       for (int64_t i = 1; i < k; ++i) {
-        const at::Tensor x =
-            at::cat({model::add_noise(context, noise.narrow(2, 0, i), context_sigma), start.narrow(2, i, 1)}, 2);
-        const at::Tensor t = at::cat({context_times(i), at::full({b, 1}, double(steps), x0.options())}, 1);
-        const at::Tensor out = dit_->forward(x, t, c.context, {}, y_of(i + 1), extra).narrow(2, i, 1);
+        const at::Tensor out = next_frame(*dit_, renoise(context, noise), start.narrow(2, i, 1), one, c, extra);
         context = at::cat({context, model::x0_from_prediction(flow_, out, start.narrow(2, i, 1), one)}, 2);
       }
     }
     const at::Tensor sigma = draw_sigmas(seeds, 1).to(device_).reshape({b});
     const at::Tensor target_noise = noise.narrow(2, k, 1), target = x0.narrow(2, k, 1);
-    const at::Tensor x = at::cat({model::add_noise(context, noise.narrow(2, 0, k), context_sigma),
-                                  model::add_noise(target, target_noise, sigma)},
-                                 2);
-    const at::Tensor t =
-        at::cat({context_times(k), model::timesteps_from_sigmas(sigma, steps).to(x0.dtype()).unsqueeze(1)}, 1);
-    const at::Tensor out = dit_->forward(x, t, c.context, {}, y_of(k + 1), extra).narrow(2, k, 1);
+    const at::Tensor out =
+        next_frame(*dit_, renoise(context, noise), model::add_noise(target, target_noise, sigma), sigma, c, extra);
     StepOutput r;
     r.loss = model::flow_matching_loss(out, model::prediction_target(flow_, target, target_noise));
     r.metrics = {{"sigma_mean", sigma.mean().item<double>()}, {"self_rollout_frame", static_cast<double>(k)}};
     return r;
+  }
+
+  // Causal distillation: frame k after the clip's true frames 0..k-1 (re-noised to
+  // rollout.context_noise, as a stream holds them): the teacher's sampler from noise against
+  // the student's one step from the same noise, MSE between the two x0.
+  StepOutput distil_next_frame(const at::Tensor& x0, const model::Conditions& c, const model::DitForwardOptions& extra,
+                               const std::vector<uint64_t>& seeds) {
+    const int64_t b = x0.size(0), k = draw_frame(seeds, x0.size(2));
+    const at::Tensor context =
+        renoise(x0.narrow(2, 0, k), randn_per_sample(seeds, x0.sizes().slice(1), x0.options(), 1));
+    const at::Tensor start = randn_per_sample(seeds, x0.sizes().slice(1), x0.options(), 7).narrow(2, k, 1);
+    at::Tensor target;
+    {
+      c10::NoGradGuard no_grad;
+      const auto velocity = [&](const at::Tensor& x, double sigma) {
+        const at::Tensor s = at::full({b}, sigma, x.options());
+        return model::velocity_from_prediction(flow_, next_frame(*teacher_, context, x, s, c, extra), x,
+                                               at::full({}, sigma, x.options()));
+      };
+      target = infer::sample(velocity, start, teacher_sampler_);
+    }
+    const at::Tensor one = at::ones({b}, x0.options());
+    const at::Tensor out = next_frame(*dit_, context, start, one, c, extra);
+    StepOutput r;
+    r.loss = model::flow_matching_loss(model::x0_from_prediction(flow_, out, start, one), target);
+    r.metrics = {{"teacher_x0_std", target.std().item<double>()}, {"distil_frame", static_cast<double>(k)}};
+    return r;
+  }
+
+  // Which frame a step learns after context, k in [1, F - 1], the same for the whole batch.
+  int64_t draw_frame(const std::vector<uint64_t>& seeds, int64_t frames) const {
+    const double u = uniform_per_sample({seeds.front()}, 6).item<double>();
+    return 1 + std::min<int64_t>(frames - 2, static_cast<int64_t>(u * static_cast<double>(frames - 1)));
+  }
+
+  // Context latents as a stream holds them: noised to rollout.context_noise (`noise`: the clip's).
+  at::Tensor renoise(const at::Tensor& context, const at::Tensor& noise) const {
+    return model::add_noise(context, noise.narrow(2, 0, context.size(2)), at::full({}, context_noise_, context.options()));
+  }
+
+  // A causal DiT's output for the frame after `context` (re-noised, at rollout.context_noise):
+  // that frame's latent x [B, C, 1, H, W] at noise levels sigma [B], under the batch's conditions.
+  at::Tensor next_frame(model::DitImpl& dit, const at::Tensor& context, const at::Tensor& x, const at::Tensor& sigma,
+                        const model::Conditions& c, const model::DitForwardOptions& extra) const {
+    const int steps = flow_.num_train_timesteps;
+    const int64_t b = x.size(0), k = context.size(2);
+    const at::Tensor t = at::cat({at::full({b, k}, context_noise_ * steps, x.options()),
+                                  model::timesteps_from_sigmas(sigma, steps).to(x.dtype()).unsqueeze(1)},
+                                 1);
+    const at::Tensor y = c.y.defined() ? c.y.narrow(2, 0, k + 1) : at::Tensor();
+    return dit.forward(at::cat({context, x}, 2), t, c.context, {}, y, extra).narrow(2, k, 1);
   }
 
   // [B] noise levels, or [B, F] with model.flow.frame_noise per_frame (a normal per latent frame

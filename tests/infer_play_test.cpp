@@ -59,6 +59,10 @@ TEST(PlayInput, ActionCommandsBecomeEvents) {
   EXPECT_TRUE(in.moves_cursor && in.events.empty() && in.x == 3 && in.y == 4);
   EXPECT_EQ(parse_play_input("/type hello  world", "").events.at(0), gui::GuiEvent::typed("hello  world"));
   EXPECT_EQ(parse_play_input("/key ctrl+c", "").events.at(0), gui::GuiEvent::chord("ctrl+c"));
+  // The names the served page sends for keys pressed on the frame.
+  for (const char* key : {"Return", "BackSpace", "Escape", "Tab", "Delete", "Home", "End", "Prior", "Next", "Up",
+                          "Down", "Left", "Right", "space", "F5", "ctrl+alt+t", "meta+Left"})
+    EXPECT_NO_THROW(parse_play_input(std::string("/key ") + key, "")) << key;
   EXPECT_EQ(parse_play_input("/scroll down 3", "").events.at(0), gui::GuiEvent::scroll(gui::Scroll::kDown, 3));
   in = parse_play_input("/wait 4", "");
   EXPECT_EQ(in.kind, PlayInput::Kind::kAction);

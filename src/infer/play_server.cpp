@@ -178,9 +178,9 @@ img{image-rendering:pixelated;width:min(90vw,960px);border:1px solid #333;displa
 input{width:min(90vw,960px);background:#000;color:#eee;border:1px solid #555;font:inherit;padding:.4em}
 </style></head><body>
 <div>nc play: type a command and press Enter; an empty line continues; /caption TEXT sets the caption as it is.
-<span id="acts" hidden>This checkpoint follows actions: click the frame, or type /type TEXT, /key CHORD,
-/scroll up|down [N], /move X Y, /wait [N].</span></div>
-<img id="frame" alt="waiting for the first frame">
+<span id="acts" hidden>This checkpoint follows actions: click the frame, or focus it (a click) and press keys,
+or type /type TEXT, /key CHORD, /scroll up|down [N], /move X Y, /wait [N].</span></div>
+<img id="frame" tabindex="0" alt="waiting for the first frame">
 <form id="f"><input id="line" autocomplete="off" autofocus placeholder="ls -la"></form>
 <div id="status"></div>
 <script>
@@ -203,6 +203,19 @@ const click = (e, button) => {
 };
 document.getElementById('frame').onclick = e => click(e, 'left');
 document.getElementById('frame').oncontextmenu = e => click(e, 'right');
+// A key pressed while the frame has focus is the next step's action: printable characters are
+// typed text, other keys and chords are /key with xdotool's names.
+const keyNames = {Enter: 'Return', Backspace: 'BackSpace', Escape: 'Escape', Tab: 'Tab', Delete: 'Delete',
+  Home: 'Home', End: 'End', PageUp: 'Prior', PageDown: 'Next', ArrowUp: 'Up', ArrowDown: 'Down',
+  ArrowLeft: 'Left', ArrowRight: 'Right', ' ': 'space'};
+document.getElementById('frame').onkeydown = e => {
+  if (!actions || ['Shift', 'Control', 'Alt', 'Meta'].includes(e.key)) return;
+  e.preventDefault();
+  const chord = (e.ctrlKey ? 'ctrl+' : '') + (e.altKey ? 'alt+' : '') + (e.metaKey ? 'meta+' : '');
+  if (!chord && e.key.length === 1 && e.key !== ' ') return send('/type ' + e.key);
+  const name = keyNames[e.key] || (e.key.length === 1 ? e.key.toLowerCase() : e.key);
+  send('/key ' + chord + name);
+};
 async function poll() {
   try {
     const s = await (await fetch('/status')).json();

@@ -82,12 +82,7 @@ TEST(PlaySession, EachActionIsTheNextLatentFramesInput) {
        "model.action.mouse=position", "model.action.dim=16", "model.action.heads=2"});
   at::manual_seed(2);
   RolloutEngine engine(c, "", at::kCPU, /*untrained=*/true);
-  {
-    at::NoGradGuard no_grad;
-    engine.dit()->head->head->weight.normal_(0, 0.1);
-    for (auto& p : engine.dit()->named_parameters())
-      if (p.key().find("action") != std::string::npos) p.value().add_(at::randn_like(p.value()) * 0.3);
-  }
+  test::randomize_untrained_dit(*engine.dit());
   SamplerOptions s;
   s.sampler = "euler";
   s.steps = 1;
@@ -98,11 +93,13 @@ TEST(PlaySession, EachActionIsTheNextLatentFramesInput) {
     EXPECT_TRUE(session.follows_actions());
     std::vector<Image> frames;
     const auto keep = [&](const Image& f) { frames.push_back(f); };
-    session.step("A desktop.", keep);  // two latent frames of 4, the cursor unknown
+    session.run(parse_play_input("/caption A desktop.", ""), keep);  // two latent frames of 4, the cursor unknown
     EXPECT_EQ(frames.size(), 8u);
-    session.act(parse_play_input(line, ""), keep);
+    EXPECT_EQ(session.caption(), "A desktop.");
+    session.run(parse_play_input(line, ""), keep);
     EXPECT_EQ(frames.size(), 12u) << line << ": one latent frame";
-    session.act(parse_play_input("/wait 2", ""), keep);
+    session.run(parse_play_input("/wait 2", ""), keep);
+    EXPECT_EQ(session.caption(), "A desktop.") << "actions keep the caption";
     EXPECT_EQ(session.frames_shown(), 21);
     return frames;
   };
@@ -115,14 +112,14 @@ TEST(PlaySession, EachActionIsTheNextLatentFramesInput) {
   EXPECT_GT(moved, 0) << "the click's place changes the frames it makes";
   for (size_t i = 0; i < left.size(); ++i) EXPECT_EQ(left[i].rgb, again[i].rgb) << "deterministic, frame " << i;
   PlaySession session(engine, first, s, 5);
-  EXPECT_THROW(session.act(parse_play_input("/click 48 0", ""), [](const Image&) {}), Error) << "outside the frame";
+  EXPECT_THROW(session.run(parse_play_input("/click 48 0", ""), [](const Image&) {}), Error) << "outside the frame";
 
   const Config plain = config::load<Config>(test::source_path("configs/tiny.yaml"),
                                             {"model.dit.causal=true", "data.frames=9", "run.threads=1"});
   RolloutEngine caption_engine(plain, "", at::kCPU, true);
   PlaySession caption_session(caption_engine, first, s, 5);
   EXPECT_FALSE(caption_session.follows_actions());
-  EXPECT_THROW(caption_session.act(parse_play_input("/click 1 1", ""), [](const Image&) {}), Error);
+  EXPECT_THROW(caption_session.run(parse_play_input("/click 1 1", ""), [](const Image&) {}), Error);
 }
 
 TEST(PlayView, HalfBlocksCarryTwoPixelsPerCell) {

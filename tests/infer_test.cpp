@@ -69,10 +69,7 @@ TEST(FrameStream, LongStreamsKeepMemoryFlatAndMatchGenerate) {
                                         {"model.dit.causal=true", "data.frames=9", "run.threads=1"});
   at::manual_seed(0);
   RolloutEngine engine(c, "", at::kCPU, /*untrained=*/true);
-  {
-    at::NoGradGuard no_grad;
-    engine.dit()->head->head->weight.normal_(0, 0.1);  // an untrained head outputs zeros
-  }
+  test::randomize_untrained_dit(*engine.dit());
   const at::Tensor first = at::rand({3, 32, 32}) * 2 - 1;
   SamplerOptions s;
   s.sampler = "euler";
@@ -140,10 +137,7 @@ TEST(FrameStream, Bf16PrecisionStaysCloseToFloat32) {
                                         {"model.dit.causal=true", "data.frames=9", "run.threads=1"});
   at::manual_seed(4);
   RolloutEngine engine(c, "", at::kCPU, /*untrained=*/true);
-  {
-    at::NoGradGuard no_grad;
-    engine.dit()->head->head->weight.normal_(0, 0.1);
-  }
+  test::randomize_untrained_dit(*engine.dit());
   const at::Tensor first = at::rand({3, 32, 32}) * 2 - 1;
   SamplerOptions fp32;
   fp32.sampler = "euler";
@@ -169,12 +163,7 @@ TEST(FrameStream, EachLatentFrameFollowsItsActions) {
        "model.action.mouse=none", "model.action.dim=16", "model.action.heads=2"});
   at::manual_seed(1);
   RolloutEngine engine(c, "", at::kCPU, /*untrained=*/true);
-  {
-    at::NoGradGuard no_grad;
-    engine.dit()->head->head->weight.normal_(0, 0.1);  // an untrained head outputs zeros,
-    for (auto& p : engine.dit()->named_parameters())    // an untrained action path adds nothing
-      if (p.key().find("action") != std::string::npos) p.value().add_(at::randn_like(p.value()) * 0.3);
-  }
+  test::randomize_untrained_dit(*engine.dit());
   gui::SyntheticActionsOptions square;
   square.frames = 9;
   square.press_probability = 1.0;

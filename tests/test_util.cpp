@@ -9,6 +9,9 @@
 #include <fstream>
 #include <stdexcept>
 
+#include <ATen/ATen.h>
+#include <torch/nn/module.h>
+
 #include "nc/core/file_util.h"
 
 namespace nc::test {
@@ -60,6 +63,14 @@ std::string nc_binary() { return NC_BINARY; }
 
 std::string source_path(const std::string& relative) {
   return std::string(NC_SOURCE_DIR) + "/" + relative;
+}
+
+void randomize_untrained_dit(torch::nn::Module& dit) {
+  at::NoGradGuard no_grad;
+  auto params = dit.named_parameters();
+  params["head.head.weight"].normal_(0, 0.1);
+  for (auto& p : params)
+    if (p.key().find("action") != std::string::npos) p.value().add_(at::randn_like(p.value()) * 0.3);
 }
 
 }  // namespace nc::test

@@ -1,8 +1,13 @@
-// Helpers shared by the tests: temporary directories and running the nc binary.
+// Helpers shared by the tests: temporary directories, running the nc binary, and untrained
+// DiTs that respond to their inputs.
 #pragma once
 
 #include <string>
 #include <vector>
+
+namespace torch::nn {
+class Module;
+}
 
 namespace nc::test {
 
@@ -32,5 +37,10 @@ std::string nc_binary();
 
 // Path inside the source tree ("configs/tiny.yaml").
 std::string source_path(const std::string& relative);
+
+// An untrained DiT outputs zeros (its head is zero) and ignores actions (every action path ends
+// in a zero projection): gives the head N(0, 0.1) weights and moves every action parameter by
+// N(0, 0.3), from the global generator, so that outputs depend on the inputs.
+void randomize_untrained_dit(torch::nn::Module& dit);
 
 }  // namespace nc::test

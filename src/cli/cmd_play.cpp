@@ -61,12 +61,12 @@ at::Tensor first_frame(const PlayArgs& a, const Config& config) {
 }
 
 void play_in_terminal(infer::PlaySession& session, double fps) {
-  std::string caption;
   double achieved = 0;
   auto show = [&](const Image& frame) {
     auto [cols, rows] = infer::terminal_size(STDOUT_FILENO);
     std::cout << "\x1b[H" << infer::half_block_text(frame, cols, std::max(1, rows - 3))
-              << fmt::format("\x1b[2Kframe {}  {:.1f} frames/s  {}\n", session.frames_shown(), achieved, caption)
+              << fmt::format("\x1b[2Kframe {}  {:.1f} frames/s  {}\n", session.frames_shown(), achieved,
+                                 session.caption())
               << std::flush;
   };
   std::cout << "\x1b[2J";
@@ -78,7 +78,7 @@ void play_in_terminal(infer::PlaySession& session, double fps) {
     if (!std::getline(std::cin, line)) break;
     infer::PlayInput in;
     try {
-      in = infer::parse_play_input(line, caption);
+      in = infer::parse_play_input(line, session.caption());
     } catch (const Error& e) {
       std::cout << "\x1b[2K" << e.what() << "\n";
       continue;
@@ -97,12 +97,7 @@ void play_in_terminal(infer::PlaySession& session, double fps) {
       show(frame);
     };
     try {
-      if (in.kind == infer::PlayInput::Kind::kAction) {
-        achieved = session.act(in, paced);
-      } else {
-        caption = in.caption;
-        achieved = session.step(caption, paced);
-      }
+      achieved = session.run(in, paced);
     } catch (const Error& e) {  // an action the checkpoint cannot take: the session goes on
       std::cout << "\x1b[2K" << e.what() << "\n";
     }
@@ -113,10 +108,9 @@ void play_in_terminal(infer::PlaySession& session, double fps) {
 void play_served(infer::PlaySession& session, const PlayArgs& a) {
   infer::PlayState state;
   infer::PlayServer server(state, a.host, a.port);
-  std::string caption;
   double achieved = 0;
   auto status = [&](bool busy) {
-    return nlohmann::json{{"caption", caption},
+    return nlohmann::json{{"caption", session.caption()},
                           {"fps", achieved},
                           {"busy", busy},
                           {"shown", session.frames_shown()},
@@ -130,7 +124,7 @@ void play_served(infer::PlaySession& session, const PlayArgs& a) {
     if (!line) continue;
     infer::PlayInput in;
     try {
-      in = infer::parse_play_input(*line, caption);
+      in = infer::parse_play_input(*line, session.caption());
     } catch (const Error& e) {
       nlohmann::json s = status(false);
       s["error"] = e.what();
@@ -142,12 +136,7 @@ void play_served(infer::PlaySession& session, const PlayArgs& a) {
     state.set_status(status(true));
     const auto publish = [&](const Image& frame) { state.publish_frame(video::encode_png(frame), status(true)); };
     try {
-      if (in.kind == infer::PlayInput::Kind::kAction) {
-        achieved = session.act(in, publish);
-      } else {
-        caption = in.caption;
-        achieved = session.step(caption, publish);
-      }
+      achieved = session.run(in, publish);
     } catch (const Error& e) {
       nlohmann::json s = status(false);
       s["error"] = e.what();

@@ -26,8 +26,7 @@ FrameStream::FrameStream(RolloutEngine& engine, const at::Tensor& first_frame, c
   check(first_frame.dim() == 3 && first_frame.size(0) == 3, "the first frame must be [3, H, W]", "rollout");
   check(!config.model.action.cursor.reference, "frame-by-frame generation does not draw the cursor reference yet",
         "model.action.cursor.reference");
-  const int64_t stride = stride_;
-  const int64_t clip_latents = (config.data.frames - 1) / stride + 1;
+  const int64_t clip_latents = (config.data.frames - 1) / stride_ + 1;
   // The default keeps the attended span (the cache and the new frame) at the training clip's length.
   cache_.sink = sampler.sink;
   cache_.window = sampler.window > 0 ? sampler.window : std::max<int64_t>(1, clip_latents - 1 - sampler.sink);
@@ -39,27 +38,30 @@ FrameStream::FrameStream(RolloutEngine& engine, const at::Tensor& first_frame, c
   // The condition of a two-step clip: its first step is the given frame's, its second that of
   // every later frame (the given latent again with i2v_fill first, a black frame's with zeros).
   // The given frame's latent is passed in, so that it is not encoded a second time.
-  const at::Tensor y = model::i2v_condition(engine.vae(), first, 1 + stride, false, latent,
+  const at::Tensor y = model::i2v_condition(engine.vae(), first, 1 + stride_, false, latent,
                                             engine.dit()->options().i2v_fill == "first");
   y_first_ = y.narrow(2, 0, 1);
   y_next_ = y.narrow(2, 1, 1);
-  commit(latent, y_first_, action_feature(first_actions, 1, 0));
+  commit(latent, y_first_, action_feature(first_actions, 0));
   decoder_.push(latent);  // the decoder's causal state starts at the given frame
   latent_frames_ = 1;
 }
 
 void FrameStream::set_caption(const std::string& caption) {
+  if (context_.defined() && caption == caption_) return;  // the text encoder runs once per caption
+  caption_ = caption;
   c10::NoGradGuard no_grad;
   context_ = engine_.captions().encode({caption});
   empty_context_ = at::zeros_like(context_);  // what text dropout trained for, as generate_chunk
 }
 
-at::Tensor FrameStream::action_feature(const model::ActionInputs& actions, int64_t frames, int64_t step) {
+at::Tensor FrameStream::action_feature(const model::ActionInputs& actions, int64_t step) {
   const model::ActionOptions& a = engine_.dit()->action_options();  // its temporal_stride is the VAE's
   if (!a.enabled()) {
     check(actions.empty(), "this model takes no actions (model.action.injection is none)", "model.action.injection");
     return {};
   }
+  const int64_t frames = step == 0 ? 1 : stride_;  // the given frame, or a latent frame's pixel frames
   check(!actions.empty() && actions.frames() == frames,
         "model.action.injection is " + a.injection + ": give the actions of the " + std::to_string(frames) +
             " frame(s) this step makes" + (actions.empty() ? "" : ", not " + std::to_string(actions.frames())),
@@ -98,7 +100,7 @@ at::Tensor FrameStream::next(const model::ActionInputs& actions) {
     return first_frame_.unsqueeze(1);
   }
   c10::NoGradGuard no_grad;
-  const at::Tensor action = action_feature(actions, stride_, latent_frames_);
+  const at::Tensor action = action_feature(actions, latent_frames_);
   const model::FlowMatchingOptions& flow = engine_.config().model.flow;
   const int train_steps = flow.num_train_timesteps;
   const int64_t z = engine_.dit()->options().out_dim;

@@ -174,60 +174,54 @@ PlaySession::PlaySession(RolloutEngine& engine, at::Tensor first_frame, SamplerO
   last_image_ = data::to_images(first_.unsqueeze(1)).front();
 }
 
-double PlaySession::step(const std::string& caption, const std::function<void(const Image&)>& on_frame) {
-  caption_ = caption;
+double PlaySession::run(const PlayInput& input, const std::function<void(const Image&)>& on_frame) {
+  const bool action = input.kind == PlayInput::Kind::kAction;
+  check(action || input.kind == PlayInput::Kind::kPrompt, "only prompts and actions generate frames", "nc play");
+  if (action) {
+    check(follows_actions(), "this checkpoint follows captions, not actions (model.action.injection is none)",
+          "nc play", "type a command line or /caption TEXT");
+    const int width = static_cast<int>(first_.size(2)), height = static_cast<int>(first_.size(1));
+    if (input.moves_cursor) {
+      check(input.x >= 0 && input.x < width && input.y >= 0 && input.y < height,
+            fmt::format("({}, {}) is outside the {}x{} frame", input.x, input.y, width, height), "nc play");
+      cursor_ = {input.x, input.y};
+    }
+  } else {
+    caption_ = input.caption;
+  }
   const auto t0 = std::chrono::steady_clock::now();
   int64_t shown = 0;
   const auto count = [&](const Image& f) {
     ++shown;
     on_frame(f);
   };
-  // A causal model streams latent frames until a chunk's worth is shown.
-  do generate(caption, {}, count);
-  while (engine_.config().model.dit.causal && shown < engine_.chunk_frames() - 1);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return seconds > 0 ? static_cast<double>(shown) / seconds : 0;
-}
-
-double PlaySession::act(const PlayInput& action, const std::function<void(const Image&)>& on_frame) {
-  check(action.kind == PlayInput::Kind::kAction, "not an action", "nc play");
-  check(follows_actions(), "this checkpoint follows captions, not actions (model.action.injection is none)",
-        "nc play", "type a command line or /caption TEXT");
-  const int width = static_cast<int>(first_.size(2)), height = static_cast<int>(first_.size(1));
-  if (action.moves_cursor) {
-    check(action.x >= 0 && action.x < width && action.y >= 0 && action.y < height,
-          fmt::format("({}, {}) is outside the {}x{} frame", action.x, action.y, width, height), "nc play");
-    cursor_ = {action.x, action.y};
+  if (action) {
+    for (int s = 0; s < input.steps; ++s) generate(s == 0 ? input.events : std::vector<gui::GuiEvent>{}, count);
+  } else {  // a chunk; a causal model streams latent frames until a chunk's worth is shown
+    do generate({}, count);
+    while (engine_.config().model.dit.causal && shown < engine_.chunk_frames() - 1);
   }
-  const auto t0 = std::chrono::steady_clock::now();
-  int64_t shown = 0;
-  for (int s = 0; s < action.steps; ++s)
-    generate(caption_, s == 0 ? action.events : std::vector<gui::GuiEvent>{}, [&](const Image& f) {
-      ++shown;
-      on_frame(f);
-    });
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return seconds > 0 ? static_cast<double>(shown) / seconds : 0;
 }
 
-void PlaySession::generate(const std::string& caption, const std::vector<gui::GuiEvent>& events,
-                             const std::function<void(const Image&)>& on_frame) {
+void PlaySession::generate(const std::vector<gui::GuiEvent>& events, const std::function<void(const Image&)>& on_frame) {
   const bool actions = follows_actions();
   std::vector<Image> frames;
   if (engine_.config().model.dit.causal) {  // streaming: each frame is shown as soon as it is decoded
     if (!stream_) {
-      stream_ = std::make_unique<FrameStream>(engine_, first_, caption, sampler_, seed_,
+      stream_ = std::make_unique<FrameStream>(engine_, first_, caption_, sampler_, seed_,
                                               actions ? actions_for(1, {}, 0) : model::ActionInputs{});
       stream_->next();  // the given frame, already shown
     } else {
-      stream_->set_caption(caption);
+      stream_->set_caption(caption_);
     }
     frames = data::to_images(
         stream_->next(actions ? actions_for(stream_->frames_per_step(), events, 0) : model::ActionInputs{}));
   } else {
     // A chunk starts at the last frame shown: its actions are that frame's (no events) and the new ones'.
     const int chunk = engine_.chunk_frames();
-    const at::Tensor video = engine_.generate_chunk(first_, caption, chunk, seed_ + 7919 * chunk_++, sampler_,
+    const at::Tensor video = engine_.generate_chunk(first_, caption_, chunk, seed_ + 7919 * chunk_++, sampler_,
                                                     actions ? actions_for(chunk, events, 1) : model::ActionInputs{});
     const int64_t t = video.size(1);
     frames = data::to_images(video.narrow(1, 1, t - 1));

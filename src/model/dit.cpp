@@ -387,16 +387,11 @@ at::Tensor DitImpl::forward(const at::Tensor& x, const at::Tensor& t, const at::
     check(actions.size(0) == b, "actions must have the latent's batch size " + std::to_string(b), "Dit::forward");
     if (extra.features) extra.features->actions = actions;
     if (action_external) {  // external: z' = z + Δz before the DiT (the y condition is untouched)
-      const at::Tensor delta = action_external->forward(x, actions).to(input.scalar_type());
-      input = at::cat({input.narrow(1, 0, x.size(1)) + delta, input.narrow(1, x.size(1), input.size(1) - x.size(1))}, 1);
+      input = add_to_latent(input, action_external->forward(x, actions));
     } else {
       actions = embed_actions(actions);
     }
   }
-  check(input.size(1) == o.in_dim,
-        "input channels (x + y) are " + std::to_string(input.size(1)) + ", the model has in_dim " +
-            std::to_string(o.in_dim),
-        "Dit::forward");
   for (int a = 0; a < 3; ++a)
     check(input.size(2 + a) % o.patch_size[a] == 0,
           "latent size " + shape_str(input) + " is not divisible by the patch size",
@@ -476,7 +471,16 @@ at::Tensor DitImpl::join_input(const at::Tensor& x, const at::Tensor& y) const {
   } else {
     check(!y.defined(), "a t2v model takes no y or clip_fea (model.dit.model_type is t2v)", "Dit::forward");
   }
+  check(input.size(1) == o.in_dim,
+        "input channels (x + y) are " + std::to_string(input.size(1)) + ", the model has in_dim " +
+            std::to_string(o.in_dim),
+        "Dit::forward");
   return input;
+}
+
+at::Tensor DitImpl::add_to_latent(const at::Tensor& input, const at::Tensor& delta) {
+  const int64_t c = delta.size(1);
+  return at::cat({input.narrow(1, 0, c) + delta.to(input.scalar_type()), input.narrow(1, c, input.size(1) - c)}, 1);
 }
 
 at::Tensor DitImpl::embed_actions(const at::Tensor& actions) {
@@ -515,18 +519,13 @@ at::Tensor DitImpl::forward_cached(const at::Tensor& x, const at::Tensor& t, con
     if (action_external) {  // Δz as forward() computes it for the last of the cached frames and this one
       const at::Tensor z = past ? at::cat({cache.inputs, x.to(cache.inputs.scalar_type())}, 2) : x;
       const at::Tensor a = past ? at::cat({cache.actions, feature}, 1) : feature;
-      const at::Tensor delta = action_external->forward(z, a).narrow(2, z.size(2) - 1, 1).to(input.scalar_type());
-      input = at::cat({input.narrow(1, 0, x.size(1)) + delta, input.narrow(1, x.size(1), input.size(1) - x.size(1))}, 1);
+      input = add_to_latent(input, action_external->forward(z, a).narrow(2, z.size(2) - 1, 1));
     } else {  // frame i sees steps [i - step_lag, i]: the last step_lag cached ones and its own
       const int64_t seen = std::min<int64_t>(action_.step_lag, cache.frames);
       actions = embed_actions(seen > 0 ? at::cat({cache.actions.narrow(1, cache.frames - seen, seen), feature}, 1)
                                        : feature);
     }
   }
-  check(input.size(1) == o.in_dim,
-        "input channels (x + y) are " + std::to_string(input.size(1)) + ", the model has in_dim " +
-            std::to_string(o.in_dim),
-        "Dit::forward_cached");
   RopeGrid grid;
   at::Tensor h = patchify(input, grid);
   const int64_t tokens_per_frame = grid.height * grid.width;

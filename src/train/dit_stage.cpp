@@ -45,15 +45,17 @@ class DitStage : public Stage {
         dit_(model::build_dit(config.model.dit, device, action_)),
         self_rollout_(config.train.dit.self_rollout),
         context_noise_(config.rollout.context_noise) {
-    if (!config.train.dit.teacher.empty()) load_teacher(config, device);
     if (self_rollout_ > 0) {
       check(config.model.dit.causal, "self-rollout trains a causal model", "train.dit.self_rollout",
             "set model.dit.causal: true, or train.dit.self_rollout: 0");
       check(config.train.dit.teacher.empty(), "self-rollout and distillation are separate stages",
             "train.dit.self_rollout");
-      check((config.data.frames - 1) / config.model.vae.temporal_stride() >= 1,
-            "self-rollout needs clips of at least two latent frames", "data.frames");
     }
+    // Self-rollout and causal distillation learn a frame after at least one frame of context.
+    check(!config.model.dit.causal || (self_rollout_ == 0 && config.train.dit.teacher.empty()) ||
+              (config.data.frames - 1) / config.model.vae.temporal_stride() >= 1,
+          "self-rollout and causal distillation need clips of at least two latent frames", "data.frames");
+    if (!config.train.dit.teacher.empty()) load_teacher(config, device);
     check(!config.model.text.trainable, "the dit stage trains the DiT only; a trainable text encoder is not supported",
           "model.text.trainable", "set it to false");
     if (config.model.vae.weights.empty())
@@ -198,8 +200,6 @@ class DitStage : public Stage {
 
   void load_teacher(const Config& config, const c10::Device& device) {
     const TrainOptions& t = config.train;
-    check(!config.model.dit.causal || (config.data.frames - 1) / config.model.vae.temporal_stride() >= 1,
-          "causal distillation needs clips of at least two latent frames", "data.frames");
     model::DitOptions o = config.model.dit;
     o.weights.clear();
     teacher_ = model::build_dit(o, device, action_);

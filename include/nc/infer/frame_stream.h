@@ -32,7 +32,8 @@ class FrameStream {
   // (none for the given frame).
   at::Tensor next(const model::ActionInputs& actions = {});
   int64_t frames_per_step() const { return stride_; }
-  // Later frames follow this caption (the key/value cache keeps the frames made so far).
+  // Later frames follow this caption (the key/value cache keeps the frames made so far); the
+  // caption in use already costs nothing.
   void set_caption(const std::string& caption);
 
   const model::DitKvCache& cache() const { return cache_; }  // the conditional branch's
@@ -42,9 +43,10 @@ class FrameStream {
   bool guided() const { return sampler_.cfg != 1.0; }
   // Noises `latent` to rollout.context_noise and runs it through the DiT into the cache(s).
   void commit(const at::Tensor& latent, const at::Tensor& y, const at::Tensor& action);
-  // With actions: encodes those of the next `frames` pixel frames into the history and returns
-  // the aligned feature [1, 1, D] of latent step `step`; undefined for a model without actions.
-  at::Tensor action_feature(const model::ActionInputs& actions, int64_t frames, int64_t step);
+  // With actions: encodes those of latent step `step`'s pixel frames (1 for the given frame,
+  // frames_per_step() after it) into the history and returns the step's aligned feature
+  // [1, 1, D]; undefined for a model without actions.
+  at::Tensor action_feature(const model::ActionInputs& actions, int64_t step);
 
   RolloutEngine& engine_;
   SamplerOptions sampler_;
@@ -52,6 +54,7 @@ class FrameStream {
   model::VaeDecodeStream decoder_;
   at::Generator gen_;
   at::Tensor first_frame_;  // [3, H, W]
+  std::string caption_;
   at::Tensor context_, empty_context_;  // the caption's text features, and zeros like them
   at::Tensor y_first_, y_next_;  // i2v condition of the given frame and of every later one
   at::Tensor action_history_;  // per-frame action features [1, n, D] of the latest pixel frames

@@ -77,21 +77,21 @@ class PlaySession {
   // `first_frame` [3, H, W] in [-1, 1].
   PlaySession(RolloutEngine& engine, at::Tensor first_frame, SamplerOptions sampler, uint64_t seed);
 
-  // Generates one chunk for `caption`, calls `on_frame` with each new frame (the chunk's first
-  // frame is the last one shown), and returns the chunk's frames per second (new frames over
-  // the generation's wall time). A causal model streams instead: the frames come one by one
-  // from a FrameStream that lives across steps (its key/value cache holds the session's past
-  // frames), each shown as soon as it is decoded.
-  double step(const std::string& caption, const std::function<void(const Image&)>& on_frame);
-  // An action (PlayInput::Kind::kAction) enters as the input of the next step: one latent frame
-  // of a causal model (its events in that frame's first pixel frame), or one chunk of a clip
-  // model (in the chunk's first new frame); later steps, and the chunks of step(), hold the
-  // cursor still without events. Frames and the return value as step(). Throws nc::Error for
-  // a checkpoint that does not follow actions, or a cursor outside the frame.
-  double act(const PlayInput& action, const std::function<void(const Image&)>& on_frame);
+  // Runs a prompt or an action and returns its frames per second (new frames over the
+  // generation's wall time), calling `on_frame` with each new frame.
+  // - A prompt (PlayInput::Kind::kPrompt) sets the caption and generates one chunk conditioned on
+  //   the last frame shown. A causal model streams instead: the frames come one by one from a
+  //   FrameStream that lives across inputs (its key/value cache holds the session's past frames),
+  //   each shown as soon as it is decoded, until a chunk's worth is shown.
+  // - An action (kAction) is the input of the next step: one latent frame of a causal model (its
+  //   events in that frame's first pixel frame), or one chunk of a clip model (in the chunk's
+  //   first new frame); later steps, and those of prompts, hold the cursor still without events.
+  //   nc::Error for a checkpoint that does not follow actions, or a cursor outside the frame.
+  double run(const PlayInput& input, const std::function<void(const Image&)>& on_frame);
   bool follows_actions() const { return engine_.uses_actions(); }
 
   const Image& last_frame() const { return last_image_; }
+  const std::string& caption() const { return caption_; }  // the last prompt's
   int64_t frames_shown() const { return frames_shown_; }
 
  private:
@@ -102,10 +102,9 @@ class PlaySession {
   uint64_t chunk_ = 0;
   Image last_image_;
   int64_t frames_shown_ = 1;
-  // One step (a latent frame of a causal model, a chunk less its given frame otherwise), with
-  // `events` in its first new frame when the model follows actions; each frame to `on_frame`.
-  void generate(const std::string& caption, const std::vector<gui::GuiEvent>& events,
-                  const std::function<void(const Image&)>& on_frame);
+  // One step (a latent frame of a causal model, a chunk less its given frame otherwise) under
+  // the last caption, with `events` in its first new frame when the model follows actions.
+  void generate(const std::vector<gui::GuiEvent>& events, const std::function<void(const Image&)>& on_frame);
   // encode_play_actions for this session's frame size and cursor.
   model::ActionInputs actions_for(int64_t frames, const std::vector<gui::GuiEvent>& events, int64_t event_frame);
 

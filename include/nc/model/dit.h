@@ -220,6 +220,8 @@ class DitImpl : public torch::nn::Module {
                        const DitBlockContext& ctx);
   // x + y (i2v), checked against in_dim
   at::Tensor join_input(const at::Tensor& x, const at::Tensor& y) const;
+  // external injection: `input` (x + y) with Δz added to its latent channels (y untouched)
+  static at::Tensor add_to_latent(const at::Tensor& input, const at::Tensor& delta);
   // The encoder's aligned features [B, T, D] -> the tokens internal and residual injection use.
   at::Tensor embed_actions(const at::Tensor& actions);
   // model.dit.i2v_skip: out + gate * the given frame's latent (from y)
